@@ -1,0 +1,48 @@
+# Two set-up commands for a fresh machine with Python 3.11+ (see README.md):
+#   make book   build the HTML book into _build/html
+#   make test   lint, unit tests, nbval on every notebook, strict book build
+# Each creates the virtual environment .venv when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JB     := $(BIN)/jupyter-book build . --keep-going -W -n
+# Same numbers on every run: no hash randomisation.
+export PYTHONHASHSEED := 0
+
+.PHONY: book test notebooks notebook lint unit nbval browser clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[book,test]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(JB)
+	@echo
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks tools
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with nbval_sanitize.cfg notebooks
+
+test: lint unit nbval book
+
+# Re-execute every notebook in place so that the stored outputs match the code.
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+
+# Re-execute one notebook: make notebook NB=notebooks/01_recurrence.ipynb
+notebook: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+clean:
+	rm -rf _build

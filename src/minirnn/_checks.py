@@ -1,0 +1,97 @@
+"""Input validation shared by every public function.
+
+Errors are raised at the public boundary, before any numpy arithmetic, so that
+a reader sees *what was expected and what came* instead of a broadcasting
+traceback from deep inside a matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def check_float_array(x, name: str, axes: tuple[str, ...], sizes: dict | None = None,
+                      where: str = "", dtype=None) -> np.ndarray:
+    """Validate a floating-point array and return it (cast to ``dtype`` if given).
+
+    Parameters
+    ----------
+    x : array_like
+        The array to check.
+    name : str
+        Its name in error messages, for example ``"xs"``.
+    axes : tuple of str
+        The name of each axis, for example ``("N", "T", "D")``: fixes the rank.
+    sizes : dict, optional
+        Required sizes for some axes, by axis name, for example ``{"D": 4}``.
+    where : str
+        The caller, for example ``"RNN.forward"``, to start the message with.
+    dtype : numpy dtype, optional
+        If given, the array is converted to it (float32 <-> float64 only).
+    """
+    prefix = f"{where}: " if where else ""
+    shape_txt = "(" + ", ".join(axes) + ")"
+    if not isinstance(x, np.ndarray):
+        if isinstance(x, (list, tuple, int, float, np.number)):
+            x = np.asarray(x)
+        else:
+            raise TypeError(f"{prefix}{name} must be a numpy array of shape {shape_txt}, "
+                            f"got {type(x).__name__}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{prefix}{name} must be a floating-point array, got dtype {x.dtype}"
+                        f" (convert it with {name}.astype(np.float64))")
+    if x.ndim != len(axes):
+        raise ValueError(f"{prefix}{name} must have {len(axes)} axes {shape_txt}, "
+                         f"got {x.ndim} axes with shape {x.shape}")
+    for i, (axis, size) in enumerate(zip(axes, x.shape, strict=True)):
+        if sizes and axis in sizes and sizes[axis] is not None and size != sizes[axis]:
+            raise ValueError(f"{prefix}{name} axis {i} ({axis}) must have size {sizes[axis]}, "
+                             f"got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise ValueError(f"{prefix}{name} contains NaN or inf (first at index {bad})")
+    if dtype is not None and x.dtype != dtype:
+        x = x.astype(dtype)
+    return x
+
+
+def check_token_ids(ids, name: str, vocab_size: int, axes: tuple[str, ...],
+                    where: str = "") -> np.ndarray:
+    """Validate an integer array of token ids in ``[0, vocab_size)``."""
+    prefix = f"{where}: " if where else ""
+    shape_txt = "(" + ", ".join(axes) + ")"
+    if isinstance(ids, (list, tuple)):
+        ids = np.asarray(ids)
+    if not isinstance(ids, np.ndarray):
+        raise TypeError(f"{prefix}{name} must be an integer numpy array of shape {shape_txt}, "
+                        f"got {type(ids).__name__}")
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(f"{prefix}{name} must be an array of integer token ids, "
+                        f"got dtype {ids.dtype}")
+    if ids.ndim != len(axes):
+        raise ValueError(f"{prefix}{name} must have {len(axes)} axes {shape_txt}, "
+                         f"got {ids.ndim} axes with shape {ids.shape}")
+    outside = (ids < 0) | (ids >= vocab_size)
+    if np.any(outside):
+        pos = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"{prefix}{name} must hold token ids in [0, {vocab_size}) "
+                         f"(the vocabulary size), got {int(ids[pos])} at index {pos}")
+    return ids
+
+
+def check_positive_int(value, name: str, where: str = "") -> int:
+    """Validate a size argument such as ``hidden_size``."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{prefix}{name} must be a positive int, got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{prefix}{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def check_dtype(dtype, where: str = "") -> np.dtype:
+    """Allow float64 (the default) and float32 only."""
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(f"{where}: dtype must be float64 or float32, got {dt}")
+    return dt

@@ -1,0 +1,78 @@
+"""Softmax and the softmax cross-entropy loss, numerically stable.
+
+The loss is averaged per token, so ``exp(loss)`` is the perplexity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_float_array, check_token_ids
+
+
+def log_softmax(z, axis: int = -1):
+    """``log(softmax(z))`` computed without overflow or ``log(0)``.
+
+    Subtracting the maximum first leaves the result unchanged (softmax is
+    invariant to adding a constant) but keeps ``exp`` at most 1.
+    """
+    z = np.asarray(z)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(z, axis: int = -1):
+    """Probabilities ``exp(z) / sum(exp(z))`` along ``axis``, max-subtracted for stability.
+
+    Parameters
+    ----------
+    z : ndarray, shape (..., V)
+        Scores (logits).
+
+    Returns
+    -------
+    p : ndarray, shape (..., V)
+        Non-negative, summing to 1 along ``axis``.
+    """
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_cross_entropy(logits, targets):
+    r"""Mean cross-entropy of softmax(logits) against integer targets, and its gradient.
+
+    .. math:: L = -\frac{1}{NT} \sum_{n,t} \log \mathrm{softmax}(s_{n,t})[y_{n,t}]
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, T, V) or (N, V)
+        Scores s_t = W_y h_t + c for every position (or one per sequence).
+    targets : int ndarray, shape (N, T) or (N,)
+        The correct class (next word) at every position, in ``[0, V)``.
+
+    Returns
+    -------
+    loss : float
+        Mean negative log-probability per token; ``exp(loss)`` is the perplexity.
+    dlogits : ndarray, same shape as logits
+        ``(softmax(logits) - onehot(targets)) / (number of tokens)``.
+    """
+    where = "softmax_cross_entropy"
+    ndim = getattr(logits, "ndim", 0)
+    axes = ("N", "T", "V") if ndim == 3 else ("N", "V")
+    logits = check_float_array(logits, "logits", axes, where=where)
+    V = logits.shape[-1]
+    targets = check_token_ids(targets, "targets", V, axes[:-1], where)
+    if targets.shape != logits.shape[:-1]:
+        raise ValueError(f"{where}: targets must have shape {logits.shape[:-1]} (the logits' "
+                         f"shape without the class axis V={V}), got {targets.shape}")
+    flat = logits.reshape(-1, V)
+    y = targets.ravel()
+    count = y.size
+    logp = log_softmax(flat, axis=1)
+    loss = float(-logp[np.arange(count), y].mean())
+    dflat = np.exp(logp)                  # softmax, reusing the stable log-probabilities
+    dflat[np.arange(count), y] -= 1.0
+    dflat /= count
+    return loss, dflat.reshape(logits.shape)

@@ -1,0 +1,1 @@
+"""The course's figures, drawn with matplotlib (imported only when used)."""

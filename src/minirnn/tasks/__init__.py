@@ -1,0 +1,1 @@
+"""Data sets that the notebooks generate: every task takes a seed."""

@@ -1,0 +1,18 @@
+"""Shared helpers for the unit tests."""
+
+import numpy as np
+import pytest
+
+# Shapes on which every backward pass is checked: the small general case,
+# a single sequence, a single step, and D != H both ways.
+SHAPES = [(3, 5, 4, 6), (1, 4, 3, 3), (2, 1, 5, 2), (1, 1, 1, 1), (4, 3, 7, 2)]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def loss_probe(out, rng):
+    """A random linear function of ``out``: L = sum(out * G), so dL/dout = G."""
+    return rng.standard_normal(out.shape)
