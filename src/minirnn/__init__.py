@@ -8,19 +8,26 @@ to about 1e-8.
 from .functional import rnn_step_backward, rnn_step_forward
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .layers import RNN, Embedding, Layer, Linear
+from .lm import RNNLM
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm, grad_norm
+from .text import Vocabulary, tokenize
+from .train import batches, evaluate, train_lm
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RNN",
+    "RNNLM",
     "SGD",
     "Adam",
     "Embedding",
     "Layer",
     "Linear",
+    "Vocabulary",
+    "batches",
     "clip_grad_norm",
+    "evaluate",
     "grad_norm",
     "gradient_check",
     "log_softmax",
@@ -30,4 +37,6 @@ __all__ = [
     "rnn_step_forward",
     "softmax",
     "softmax_cross_entropy",
+    "tokenize",
+    "train_lm",
 ]

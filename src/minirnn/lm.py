@@ -1,0 +1,337 @@
+r"""An RNN language model: Embedding -> RNN -> Linear, trained by cross-entropy.
+
+For each position t of a word sequence, the model reads the word id w_t and
+gives a probability to every word of the vocabulary as the next word:
+
+.. math::
+
+    x_t = E[w_t], \qquad h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad
+    s_t = W_y h_t + c, \qquad \hat y_t = \mathrm{softmax}(s_t)
+
+with the loss the mean cross-entropy per token,
+:math:`L = -\frac{1}{NT}\sum_{n,t} \log \hat y_{n,t}[y_{n,t}]`, and the
+perplexity :math:`\exp(L)`.
+
+Training state and inference
+----------------------------
+:meth:`RNNLM.predict_next`, :meth:`RNNLM.generate` and :meth:`RNNLM.perplexity`
+always start from a zero hidden state and leave the model exactly as they
+found it: the carried state of a stateful run, the layers' caches (so a
+pending ``backward`` still works) and the cached loss gradient are saved and
+restored around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+from ._checks import check_dtype, check_positive_int, check_token_ids
+from .layers import RNN, Embedding, Linear
+from .losses import log_softmax, softmax, softmax_cross_entropy
+from .text import Vocabulary
+
+
+class RNNLM:
+    """Embedding -> RNN -> Linear language model.
+
+    Parameters
+    ----------
+    vocab_size : int
+        V, the number of words.
+    embed_dim : int
+        E (= D, the RNN's input size), the size of each word vector.
+    hidden_size : int
+        H, the size of the hidden state.
+    seed : int or numpy.random.Generator, optional
+        Makes the initial weights repeatable (one generator is drawn from in
+        the order embedding, RNN, output layer).
+    vocab : Vocabulary, optional
+        Needed by the word-level methods (``predict_next``, ``generate``);
+        ``len(vocab)`` must equal ``vocab_size``.
+    dtype : float64 (default) or float32
+    stateful : bool
+        Whether the RNN carries its last hidden state from one ``forward`` call
+        to the next (truncated BPTT; :func:`minirnn.train.train_lm` switches it
+        on while it trains). Default False: every call starts from zeros.
+
+    Attributes
+    ----------
+    embed : Embedding
+        ``W`` (V, E).
+    rnn : RNN
+        ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,).
+    out : Linear
+        ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's c).
+    params, grads : dict
+        Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"``; the
+        values are the layers' own arrays, so an optimizer that updates
+        ``params`` in place updates the layers.
+    """
+
+    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, seed=None,
+                 vocab: Vocabulary | None = None, dtype=np.float64, stateful: bool = False):
+        where = "RNNLM"
+        V = check_positive_int(vocab_size, "vocab_size", where)
+        E = check_positive_int(embed_dim, "embed_dim", where)
+        H = check_positive_int(hidden_size, "hidden_size", where)
+        self.dtype = check_dtype(dtype, where)
+        if vocab is not None:
+            if not isinstance(vocab, Vocabulary):
+                raise TypeError(f"{where}: vocab must be a minirnn.text.Vocabulary, "
+                                f"got {type(vocab).__name__}")
+            if len(vocab) != V:
+                raise ValueError(f"{where}: vocab_size={V} but the vocabulary has "
+                                 f"{len(vocab)} words")
+        self.vocab_size, self.embed_dim, self.hidden_size = V, E, H
+        self.vocab = vocab
+        rng = np.random.default_rng(seed)
+        self.embed = Embedding(V, E, seed=rng, dtype=self.dtype)
+        self.rnn = RNN(E, H, seed=rng, stateful=stateful, dtype=self.dtype)
+        self.out = Linear(H, V, seed=rng, dtype=self.dtype)
+        self.layers = {"embed": self.embed, "rnn": self.rnn, "out": self.out}
+        self.params = {f"{name}.{k}": v for name, layer in self.layers.items()
+                       for k, v in layer.params.items()}
+        self.grads = {f"{name}.{k}": v for name, layer in self.layers.items()
+                      for k, v in layer.grads.items()}
+        self._dlogits = None
+
+    def __repr__(self) -> str:
+        return (f"RNNLM(vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, "
+                f"hidden_size={self.hidden_size}, params={self.num_params})")
+
+    @property
+    def num_params(self) -> int:
+        """Total number of scalar parameters."""
+        return sum(p.size for p in self.params.values())
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the RNN carries its hidden state between ``forward`` calls."""
+        return self.rnn.stateful
+
+    @stateful.setter
+    def stateful(self, value: bool) -> None:
+        self.rnn.stateful = bool(value)
+
+    def reset_state(self) -> None:
+        """Forget the carried hidden state: the next ``forward`` starts from zeros."""
+        self.rnn.reset_state()
+
+    # ------------------------------------------------------------- arrays in/out
+    def forward(self, ids, h0=None):
+        """Scores for the next word at every position.
+
+        Parameters
+        ----------
+        ids : int ndarray, shape (N, T)
+            Word ids.
+        h0 : ndarray, shape (N, H), optional
+            Initial hidden state (default zeros, or the carried state when
+            stateful).
+
+        Returns
+        -------
+        logits : ndarray, shape (N, T, V)
+            ``logits[n, t]`` scores the word that follows ``ids[n, t]``.
+        """
+        return self._run(ids, h0)[0]
+
+    def _run(self, ids, h0=None):
+        """forward, also returning the hidden states hs (N, T, H)."""
+        self._dlogits = None               # a new forward invalidates an old loss gradient
+        xs = self.embed.forward(ids)       # (N, T, E)
+        hs = self.rnn.forward(xs, h0)      # (N, T, H)
+        return self.out.forward(hs), hs    # (N, T, V), (N, T, H)
+
+    def loss(self, ids, targets, h0=None) -> float:
+        """Mean cross-entropy per token of the next-word predictions.
+
+        Parameters
+        ----------
+        ids, targets : int ndarray, shape (N, T)
+            Inputs and the correct next words (usually ``targets[:, t] ==
+            ids[:, t+1]``).
+        h0 : ndarray, shape (N, H), optional
+
+        Returns
+        -------
+        float
+            The loss L; ``exp(L)`` is the perplexity. The gradient with
+            respect to the logits is kept for :meth:`backward`.
+        """
+        logits = self.forward(ids, h0)
+        loss, self._dlogits = softmax_cross_entropy(logits, targets)
+        return loss
+
+    def backward(self) -> None:
+        """Backpropagate the last :meth:`loss` through all layers and fill ``grads``.
+
+        In stateful mode the carried initial state is treated as a constant:
+        the gradient stops at the window boundary (truncated BPTT).
+        """
+        if self._dlogits is None:
+            raise ValueError("RNNLM.backward called without a loss: call "
+                             "model.loss(ids, targets) first, then model.backward()")
+        dhs = self.out.backward(self._dlogits)   # (N, T, H)
+        dxs = self.rnn.backward(dhs)             # (N, T, E)
+        self.embed.backward(dxs)                 # fills grads["embed.W"]
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero (in place)."""
+        for g in self.grads.values():
+            g.fill(0.0)
+
+    def perplexity(self, ids, targets) -> float:
+        """``exp`` of the mean cross-entropy, from a zero state; the model is left untouched.
+
+        1 means the model is certain of every next word; a model that spreads
+        its probability uniformly over V words has perplexity V.
+        """
+        ids = check_token_ids(ids, "ids", self.vocab_size, ("N", "T"), "RNNLM.perplexity")
+        with self.preserving_state():
+            logits = self.forward(ids, h0=self._zeros(ids))
+            loss, _ = softmax_cross_entropy(logits, targets)
+        return math.exp(loss)
+
+    # ------------------------------------------------------------------- words
+    def next_word_probs(self, words) -> np.ndarray:
+        """Probability of every vocabulary word following ``words`` (read from a zero state).
+
+        Parameters
+        ----------
+        words : list of str, or str
+            A string is tokenized the way the vocabulary was built.
+
+        Returns
+        -------
+        p : ndarray, shape (V,)
+        """
+        ids = self._encode(words, "next_word_probs")
+        with self.preserving_state():
+            logits = self.forward(ids[None, :], h0=self._zeros(ids[None, :]))
+        return softmax(logits[0, -1])
+
+    def predict_next(self, words, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` most probable next words after reading ``words`` from a zero state.
+
+        Parameters
+        ----------
+        words : list of str, or str
+            The context, for example ``["you", "say"]`` or ``"you say"``.
+            Unknown words follow the vocabulary's rule (``KeyError`` with
+            suggestions, or the ``<unk>`` id).
+        k : int
+            How many words to return (at most V; a larger k returns all V).
+
+        Returns
+        -------
+        list of (word, probability)
+            Most probable first; ties keep vocabulary order.
+        """
+        k = check_positive_int(k, "k", "RNNLM.predict_next")
+        p = self.next_word_probs(words)
+        top = np.argsort(-p, kind="stable")[:k]
+        return [(self.vocab.word(int(i)), float(p[i])) for i in top]
+
+    def generate(self, start, length: int, temperature: float = 1.0, seed=None,
+                 stop: str | None = None) -> list[str]:
+        """Sample a continuation of ``start``, one word at a time.
+
+        Each new word is drawn from ``softmax(s_t / temperature)`` and fed back
+        as the next input. The model is left untouched (zero start state,
+        training state restored).
+
+        Parameters
+        ----------
+        start : list of str, or str
+            The words to read first (at least one).
+        length : int
+            How many words to sample (>= 0).
+        temperature : float
+            > 0. 1 samples from the model's distribution; below 1 sharpens it
+            (towards always taking the most probable word as it approaches 0);
+            above 1 flattens it.
+        seed : int or numpy.random.Generator, optional
+        stop : str, optional
+            Stop early right after sampling this word (e.g. ``"."``).
+
+        Returns
+        -------
+        list of str
+            The start words followed by the sampled words.
+        """
+        where = "RNNLM.generate"
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+            raise ValueError(f"{where}: length must be an int >= 0, got {length!r}")
+        if not (isinstance(temperature, (int, float, np.floating))
+                and math.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"{where}: temperature must be a finite number > 0, got "
+                             f"{temperature!r} (use a small value such as 1e-3 for "
+                             "nearly greedy decoding)")
+        ids = self._encode(start, "generate")
+        if stop is not None:
+            self._encode([stop], "generate")          # an unknown stop word is an error
+        rng = np.random.default_rng(seed)
+        out = [int(i) for i in ids]
+        with self.preserving_state():
+            logits, hs = self._run(ids[None, :], h0=self._zeros(ids[None, :]))
+            h = hs[:, -1]                                     # last hidden state (1, H)
+            for _ in range(int(length)):
+                logp = log_softmax(logits[0, -1] / temperature)
+                cdf = np.cumsum(np.exp(logp))
+                # Inverse-CDF sampling; clip guards against cdf[-1] a hair below 1.
+                i = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
+                        self.vocab_size - 1)
+                out.append(i)
+                if stop is not None and self.vocab.word(i) == stop:
+                    break
+                logits, hs = self._run(np.array([[i]]), h0=h)
+                h = hs[:, -1]
+        return self.vocab.decode(out)
+
+    # ----------------------------------------------------------------- saving
+    def save(self, path) -> None:
+        """Save weights, vocabulary and configuration to one ``.npz`` (see :mod:`minirnn.io`)."""
+        from .io import save
+        save(self, path)
+
+    @classmethod
+    def load(cls, path) -> RNNLM:
+        """Load a model saved by :meth:`save` (see :func:`minirnn.io.load`)."""
+        from .io import load
+        return load(path)
+
+    # ---------------------------------------------------------------- helpers
+    @contextlib.contextmanager
+    def preserving_state(self):
+        """Context manager: run inference without disturbing training.
+
+        Saves and restores the RNN's carried state and stateful flag, every
+        layer's cache and the pending loss gradient.
+        """
+        saved = (self.rnn.state, self.rnn.stateful, self._dlogits,
+                 {name: layer._cache for name, layer in self.layers.items()})
+        try:
+            yield self
+        finally:
+            self.rnn.state, self.rnn.stateful, self._dlogits, caches = saved
+            for name, layer in self.layers.items():
+                layer._cache = caches[name]
+
+    def _zeros(self, ids) -> np.ndarray:
+        return np.zeros((np.shape(ids)[0], self.hidden_size), dtype=self.dtype)
+
+    def _encode(self, words, where: str) -> np.ndarray:
+        if self.vocab is None:
+            raise ValueError(f"RNNLM.{where} needs a vocabulary: build the model with "
+                             "RNNLM(..., vocab=Vocabulary.from_tokens(tokens))")
+        if isinstance(words, str):
+            words = self.vocab.tokenize(words)
+        words = list(words)
+        if not words:
+            raise ValueError(f"RNNLM.{where}: needs at least one word to read, got none")
+        ids = self.vocab.encode(words)
+        return check_token_ids(ids, "ids", self.vocab_size, ("T",), f"RNNLM.{where}")
