@@ -189,3 +189,14 @@ def test_constructor_arguments_are_checked():
         mr.RNN(3.0, 4)
     with pytest.raises(TypeError, match="dtype must be float64 or float32, got int32"):
         mr.RNN(3, 4, dtype=np.int32)
+
+
+def test_embedding_backward_sums_repeated_words_like_add_at(rng):
+    emb = mr.Embedding(9, 3, seed=0)
+    ids = rng.integers(0, 9, (4, 6))
+    emb.forward(ids)
+    dxs = rng.standard_normal((4, 6, 3))
+    emb.backward(dxs)
+    expected = np.zeros((9, 3))
+    np.add.at(expected, ids.ravel(), dxs.reshape(-1, 3))
+    np.testing.assert_allclose(emb.grads["W"], expected, rtol=1e-12, atol=1e-14)

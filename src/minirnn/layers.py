@@ -267,9 +267,16 @@ class Embedding(Layer):
         dxs = check_float_array(dxs, "dxs", ("N", "T", "D"),
                                 {"N": ids.shape[0], "T": ids.shape[1], "D": self.dim},
                                 "Embedding.backward")
+        # A word may occur many times: its row gets the sum of all its gradients.
+        # Sorting the ids groups equal ones, so one reduceat adds each group;
+        # this is np.add.at(dW, ids, dxs), several times faster.
+        flat = ids.ravel()
+        order = np.argsort(flat, kind="stable")
+        sorted_ids = flat[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
         dW = self.grads["W"]
         dW.fill(0.0)
-        np.add.at(dW, ids.ravel(), dxs.reshape(-1, self.dim))  # a word may occur many times
+        dW[sorted_ids[starts]] = np.add.reduceat(dxs.reshape(-1, self.dim)[order], starts, axis=0)
         return None
 
 
