@@ -13,6 +13,7 @@ from .losses import log_softmax, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm, grad_norm
 from .text import Vocabulary, tokenize
 from .train import batches, evaluate, train_lm
+from .wrappers import BidirectionalRNN, StackedRNN
 
 __version__ = "0.1.0"
 
@@ -20,7 +21,9 @@ __all__ = [
     "RNN",
     "RNNLM",
     "SGD",
+    "StackedRNN",
     "Adam",
+    "BidirectionalRNN",
     "Embedding",
     "Layer",
     "Linear",
