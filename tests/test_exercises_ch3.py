@@ -43,7 +43,7 @@ def test_ex_perplexity_by_hand():
 
 
 def test_ex_counting_parameters():
-    model = RNNLM(7, 8, 16, seed=0)
+    model = RNNLM(vocab_size=7, embed_dim=8, hidden_size=16, seed=0)   # as the exercise writes it
     sizes = {k: p.size for k, p in model.params.items()}
     assert sizes["embed.W"] == 56
     assert sizes["rnn.Wx"] + sizes["rnn.Wh"] + sizes["rnn.b"] == 400

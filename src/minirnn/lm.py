@@ -5,7 +5,7 @@ gives a probability to every word of the vocabulary as the next word:
 
 .. math::
 
-    x_t = E[w_t], \qquad h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad
+    x_t = W_e[w_t], \qquad h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad
     s_t = W_y h_t + c, \qquad \hat y_t = \mathrm{softmax}(s_t)
 
 with the loss the mean cross-entropy per token,
@@ -60,7 +60,7 @@ class RNNLM:
     Attributes
     ----------
     embed : Embedding
-        ``W`` (V, E).
+        ``W`` (V, E): the embedding matrix W_e, one row per word.
     rnn : RNN
         ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,).
     out : Linear
