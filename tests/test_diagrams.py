@@ -54,6 +54,9 @@ def test_folded_has_one_cell_and_a_loop_and_uses_given_axes():
     assert len(_patches(ax, "loop")) == 1
     assert _labels(ax, "input-label") == ["$x_t$"]
     assert _labels(ax, "output-label") == ["$h_t$"]
+    # the loop says what it carries: h_t, read as h_{t-1} at the next step
+    (loop_label,) = _labels(ax, "loop-label")
+    assert "$h_t$" in loop_label and "$h_{t-1}$" in loop_label
 
 
 @pytest.mark.parametrize("sizes", [(3, 4, 2), (1, 5, 1)])
@@ -88,6 +91,19 @@ def test_io_pattern_box_counts(pattern, steps, n_in, n_out, n_cells):
     assert len(_patches(ax, "output")) == n_out
     assert len(_patches(ax, "cell")) == n_cells
     assert pattern in ax.get_title()
+
+
+@pytest.mark.parametrize("pattern", ["one-to-many", "many-to-one", "many-to-many"])
+def test_io_pattern_single_rnn_cells_are_all_labelled_rnn(pattern):
+    ax = diagrams.draw_io_pattern(pattern, steps=4)
+    assert _labels(ax, "cell-label") == ["RNN"] * 4
+
+
+def test_encoder_decoder_names_its_two_rnns_apart():
+    ax = diagrams.draw_io_pattern("encoder-decoder", steps=3, out_steps=2)
+    assert _labels(ax, "cell-label") == ["enc"] * 3 + ["dec"] * 2
+    colours = [p.get_facecolor() for p in _patches(ax, "cell")]
+    assert colours[0] == colours[2] != colours[3] == colours[4]
 
 
 def test_io_pattern_positions():

@@ -120,8 +120,10 @@ def draw_folded_rnn(ax=None):
     # A negative arc radius bends the arrow to the right of its direction.
     _arrow(ax, (BOX_W / 2, 0.17), (BOX_W / 2, -0.17), gid="loop",
            connectionstyle="arc3,rad=-2.2")
-    ax.text(BOX_W / 2 + 0.9, 0, "$h_{t-1}$\n$W_h$", ha="left", va="center", fontsize=10)
-    return _finish(ax, (-1.0, 2.0), (-ROW - 0.5, ROW + 0.5), "Folded: a loop")
+    # Say what travels round the loop: h_t, which the next step reads as h_{t-1}.
+    ax.text(BOX_W / 2 + 0.75, 0, "$h_t$ fed back:\nthe next step's\n$h_{t-1}$ (times $W_h$)",
+            ha="left", va="center", fontsize=10, gid="loop-label")
+    return _finish(ax, (-0.7, 3.0), (-ROW - 0.5, ROW + 0.5), "Folded: a loop")
 
 
 def draw_unrolled_rnn(T=4, start=0, ax=None):
@@ -252,7 +254,8 @@ def draw_io_pattern(pattern, steps=3, out_steps=None, ax=None):
     ----------
     pattern : {"one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
         ``"many-to-many"`` is the aligned form (one output per input);
-        ``"encoder-decoder"`` reads all inputs first, then writes the outputs.
+        ``"encoder-decoder"`` reads all inputs first, then writes the outputs; its two
+        RNNs (different weights) are labelled "enc" and "dec".
     steps : int
         Number of time steps; for ``"encoder-decoder"`` the number of input steps.
     out_steps : int, optional
@@ -283,7 +286,9 @@ def draw_io_pattern(pattern, steps=3, out_steps=None, ax=None):
     for i in range(n_cells):
         x = i * STEP
         decoder = pattern == "encoder-decoder" and i >= steps
-        _box(ax, x, 0, "dec" if decoder else "RNN", "cell",
+        # Name the two RNNs of an encoder-decoder apart: they have different weights.
+        label = ("dec" if decoder else "enc") if pattern == "encoder-decoder" else "RNN"
+        _box(ax, x, 0, label, "cell",
              facecolor=COLORS["decoder"] if decoder else None)
         if i > 0:
             _right(ax, x - STEP, x, 0)
