@@ -1,6 +1,7 @@
 # Two set-up commands for a fresh machine with Python 3.11+ (see README.md):
 #   make book   build the HTML book into _build/html
-#   make test   lint, unit tests, nbval on every notebook, strict book build
+#   make test   lint, unit tests, nbval on every notebook, strict book build,
+#               and the built book checked in headless Chromium
 # Each creates the virtual environment .venv when it is missing.
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ JB     := $(BIN)/jupyter-book build . --keep-going -W -n
 # Same numbers on every run: no hash randomisation.
 export PYTHONHASHSEED := 0
 
-.PHONY: book test notebooks notebook lint unit nbval browser clean
+.PHONY: book test notebooks notebook lint unit nbval browser notebooks-alone clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +35,15 @@ nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 	    --nbval-sanitize-with nbval_sanitize.cfg notebooks
 
-test: lint unit nbval book
+# Every page of the built book in headless Chromium; screenshots in _build/screenshots/.
+browser: $(STAMP)
+	$(BIN)/python tools/browser_check.py --html-dir _build/html --screenshots _build/screenshots $(if $(CI),--require-browser)
+
+# Each notebook copied alone into an empty folder and run (the Colab situation).
+notebooks-alone: $(STAMP)
+	$(BIN)/python tools/run_notebooks_alone.py
+
+test: lint unit nbval book browser
 
 # Re-execute every notebook in place so that the stored outputs match the code.
 notebooks: $(STAMP)

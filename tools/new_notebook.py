@@ -4,16 +4,22 @@ Usage: python tools/new_notebook.py notebooks/09_new.ipynb "9. Title"
 """
 
 import sys
+from pathlib import Path
 
 import nbformat
+import yaml
 
-COLAB_CELL = '''# In Colab (and only there) install minirnn from the course repository.
+# The repository is named once, in _config.yml; the Colab cell is built from it.
+_CONFIG = Path(__file__).resolve().parent.parent / "_config.yml"
+_REPO = yaml.safe_load(_CONFIG.read_text(encoding="utf-8"))["repository"]
+SOURCE = f"git+{_REPO['url'].rstrip('/')}@{_REPO.get('branch', 'main')}"
+COLAB_CELL = f'''# In Colab (and only there) install minirnn from the course repository.
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "minirnn @ git+https://github.com/minirnn-course/minirnn@main"], check=True)'''
+                    "minirnn @ {SOURCE}"], check=True)'''
 
 
 def skeleton(title: str) -> nbformat.NotebookNode:
