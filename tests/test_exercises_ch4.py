@@ -16,7 +16,7 @@ from minirnn.bptt import (
 def test_ex_first_term_is_zero_from_a_zero_state():
     rnn = mr.RNN(3, 4, seed=0)
     rng = np.random.default_rng(0)
-    # T = 1 from h0 = 0: grads["Wh"] is exactly zero, grads["Wx"] is not
+    # T = 1 from h_{-1} = 0 (the code's h0): grads["Wh"] is exactly zero, grads["Wx"] is not
     rnn.forward(rng.standard_normal((2, 1, 3)))
     rnn.backward(np.ones((2, 1, 4)))
     assert np.all(rnn.grads["Wh"] == 0.0)
@@ -96,9 +96,20 @@ def test_ex_count_kept_pairs_and_they_add_up_to_truncated_bptt(k, kept):
                                                  atol=1e-14):
                 count += 1
                 kept_sum += window[s - start]
-            assert np.linalg.norm(full[s]) > 0 or s == 0   # s = 0 reads h0 = 0
+            assert np.linalg.norm(full[s]) > 0 or s == 0   # step 0 reads h_{-1} = 0
     assert total_pairs == T * (T + 1) // 2 == 21
     assert count == kept
     # the kept terms are exactly what truncated BPTT adds up
     _, g_tr = truncated_bptt_grads(rnn, xs, Wy, ys, k)
     np.testing.assert_allclose(kept_sum, g_tr["Wh"], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("m,k", [(2, 3), (3, 4), (5, 1), (1, 6)])
+def test_ex_count_formula_for_whole_windows(m, k):
+    """m windows of k steps keep m k(k+1)/2 of the T(T+1)/2 pairs, a fraction (k+1)/(T+1)."""
+    T = m * k
+    pairs = [(t, s) for t in range(T) for s in range(t + 1)]
+    kept = [(t, s) for t, s in pairs if t // k == s // k]      # same window
+    assert len(pairs) == T * (T + 1) // 2
+    assert len(kept) == m * k * (k + 1) // 2
+    assert len(kept) / len(pairs) == pytest.approx((k + 1) / (T + 1))

@@ -3,6 +3,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
@@ -84,15 +85,19 @@ def test_step_graph_without_shapes_and_on_a_given_axes():
 def test_unrolled_backward_has_one_cell_loss_and_weight_term_per_step(T):
     ax = draw_unrolled_backward(T)
     nodes = _texts(ax, "node:")
-    assert {f"step{t}" for t in range(1, T + 1)} <= nodes.keys()
-    assert {f"loss{t}" for t in range(1, T + 1)} <= nodes.keys()
+    # steps are numbered 0..T-1 as the arrays index them; the state before step 0 is h_{-1}
+    assert {f"step{t}" for t in range(T)} <= nodes.keys()
+    assert {f"loss{t}" for t in range(T)} <= nodes.keys()
     assert sum(k.startswith("step") for k in nodes) == T
-    assert "W_h" in nodes and r"\sum_{t=1}^{T}" in nodes["W_h"].get_text()
+    assert nodes["step0"].get_text() == "step 0"
+    assert "h_{-1}" in nodes["h0"].get_text()
+    assert "W_h" in nodes and r"\sum_{t=0}^{T-1}" in nodes["W_h"].get_text()
     grads = _texts(ax, "grad:")
-    # dh flows from every step t back to t-1 (t = T..1), one W_h term per step
-    assert {f"dh{t}" for t in range(T)} <= grads.keys()
-    assert {f"dWh{t}" for t in range(1, T + 1)} <= grads.keys()
-    assert "dW_h^{(1)}" in grads["dWh1"].get_text()
+    # dh flows back from every step t to t-1 (dh_{T-2} .. dh_{-1}), one W_h term per step
+    assert {f"dh{t}" for t in range(-1, T - 1)} == {k for k in grads if k.startswith("dh")}
+    assert {f"dWh{t}" for t in range(T)} <= grads.keys()
+    assert "dW_h^{(0)}" in grads["dWh0"].get_text()
+    assert "dh_{-1}" in grads["dh-1"].get_text()
     assert all(to_rgba(g.get_color()) == to_rgba(BACKWARD_COLOR) for g in grads.values())
     gids = [a.get_gid() for a in _arrows(ax)]
     assert not any(g.startswith("cut:") for g in gids)
@@ -103,12 +108,82 @@ def test_unrolled_backward_has_one_cell_loss_and_weight_term_per_step(T):
 def test_unrolled_backward_marks_the_window_boundaries():
     ax = draw_unrolled_backward(6, window=2)
     gids = [a.get_gid() for a in _arrows(ax)]
-    # boundaries after steps 2 and 4: dh_2 and dh_4 are cut, the other dh arrows are not
-    assert sorted(g for g in gids if g.startswith("cut:")) == ["cut:dh2", "cut:dh4"]
+    # windows {0,1}, {2,3}, {4,5}: the arrows into steps 2 and 4 would carry dh_1 and
+    # dh_3 back over a boundary, so those two are cut and the other four are not
+    assert sorted(g for g in gids if g.startswith("cut:")) == ["cut:dh1", "cut:dh3"]
     assert sum(g.startswith("arrow:dh") for g in gids) == 4
     # the forward h arrows still cross every boundary
-    assert {f"arrow:h{t}" for t in range(6)} <= set(gids)
+    assert {f"arrow:h{t}" for t in range(-1, 5)} <= set(gids)
+    assert sorted(line.get_gid() for line in ax.lines) == ["cut:line1", "cut:line3"]
     assert "k = 2" in ax.get_title()
+
+
+def _display_paths(ax):
+    """(gid, path in display coordinates) of every arrow and line."""
+    paths = [(a.get_gid(), ax.transData.transform_path(a.get_path())) for a in _arrows(ax)]
+    paths += [(ln.get_gid(), ln.get_transform().transform_path(ln.get_path()))
+              for ln in ax.lines]
+    return paths
+
+
+def _crosses(path, box):
+    """Whether any segment of ``path`` (sampled densely) passes through ``box``."""
+    for poly in path.to_polygons(closed_only=False):
+        for a, b in zip(poly[:-1], poly[1:], strict=True):
+            pts = a + np.linspace(0.0, 1.0, 40)[:, None] * (b - a)
+            inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1)
+                      & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1))
+            if inside.any():
+                return True
+    return False
+
+
+def _collisions(ax):
+    """Pairs of labels that overlap, and labels that an arrow or line runs through.
+
+    Node boxes are excluded from the second check (arrows end on them by design),
+    and so is the cross that marks a cut arrow (it sits on that arrow on purpose).
+    """
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    boxes = [(t.get_gid(), t.get_window_extent(renderer), t) for t in texts]
+    bad = [(g1, g2) for i, (g1, b1, _) in enumerate(boxes) for g2, b2, _ in boxes[i + 1:]
+           if b1.overlaps(b2)]
+    fig_box = fig.bbox
+    bad += [("outside the figure", g) for g, b, _ in boxes
+            if b.x0 < fig_box.x0 or b.x1 > fig_box.x1 or b.y0 < fig_box.y0
+            or b.y1 > fig_box.y1]
+    paths = _display_paths(ax)
+    for gid, box, text in boxes:
+        if text.get_bbox_patch() is not None or gid.startswith("cut:mark"):
+            continue
+        bad += [(gid, pgid) for pgid, path in paths if _crosses(path, box)]
+    return bad
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: draw_rnn_step_graph(),
+    lambda: draw_rnn_step_graph(backward=True),
+    lambda: draw_rnn_step_graph(backward=True, shapes=False),
+    lambda: draw_unrolled_backward(1),
+    lambda: draw_unrolled_backward(4),
+    lambda: draw_unrolled_backward(4, window=2),
+    lambda: draw_unrolled_backward(6, window=3),
+    lambda: draw_unrolled_backward(8, window=3),
+], ids=["step", "step-backward", "step-no-shapes", "T1", "T4", "T4-k2", "T6-k3", "T8-k3"])
+def test_labels_do_not_collide_with_each_other_or_with_arrows(draw):
+    assert _collisions(draw()) == []
+
+
+def test_the_collision_check_can_fail():
+    ax = draw_unrolled_backward(4)
+    ax.text(*ax.texts[0].get_position(), "a label on top of another", gid="intruder")
+    ax.plot([ax.get_xlim()[0], ax.get_xlim()[1]], [2.7 - 0.45] * 2, gid="through-dh")
+    bad = _collisions(ax)
+    assert any("intruder" in pair for pair in bad)
+    assert ("grad:dh0", "through-dh") in bad
 
 
 def test_unrolled_backward_rejects_bad_sizes():

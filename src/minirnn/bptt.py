@@ -87,7 +87,7 @@ def full_bptt_grads(rnn, xs, Wy, ys, h0=None):
     ys : ndarray, shape (N, T, K)
         Targets of :func:`readout_loss`.
     h0 : ndarray, shape (N, H), optional
-        Initial hidden state (zeros by default).
+        Initial hidden state h_{-1}, the state before step 0 (zeros by default).
 
     Returns
     -------
@@ -129,7 +129,7 @@ def truncated_bptt_grads(rnn, xs, Wy, ys, window, h0=None):
     window : int
         k, the number of steps per window (>= 1). ``window >= T`` is full BPTT.
     h0 : ndarray, shape (N, H), optional
-        Initial hidden state of the first window (zeros by default).
+        Initial hidden state h_{-1} of the first window (zeros by default).
 
     Returns
     -------
@@ -166,8 +166,9 @@ def per_step_grads(rnn, xs, dhs, h0=None):
     Runs the step functions :func:`~minirnn.functional.rnn_step_forward` and
     :func:`~minirnn.functional.rnn_step_backward` in a loop (the slow,
     readable version of :meth:`minirnn.layers.RNN.backward`) and keeps, for
-    each t, what step t adds: ``dWh^{(t)} = da_t^T h_{t-1}`` and so on.
-    Summed over t they give ``RNN.backward``'s ``grads``.
+    each step t = 0, ..., T-1, what it adds: ``dWh^{(t)} = da_t^T h_{t-1}`` and
+    so on (step 0 reads h_{-1} = ``h0``). Summed over t they give
+    ``RNN.backward``'s ``grads``.
 
     Parameters
     ----------
@@ -179,7 +180,7 @@ def per_step_grads(rnn, xs, dhs, h0=None):
         Gradient of the loss with respect to every hidden state output
         (the direct part dl_t/dh_t, as passed to ``RNN.backward``).
     h0 : ndarray, shape (N, H), optional
-        Initial hidden state (zeros by default).
+        Initial hidden state h_{-1}, the state before step 0 (zeros by default).
 
     Returns
     -------

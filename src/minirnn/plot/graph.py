@@ -24,41 +24,43 @@ BACKWARD_COLOR = "tab:red"
 NODE_COLOR = "#dbe9f6"
 INPUT_COLOR = "#f2f2f2"
 
-# Node name -> (x, y, label, is_operation). Coordinates of a 10 x 6 canvas.
+# Node name -> (x, y, label, is_operation). Coordinates of an 11 x 6 canvas.
 _STEP_NODES = {
     "x_t": (0.7, 5.0, r"$x_t$", False),
     "W_x": (0.7, 3.6, r"$W_x$", False),
     "h_prev": (0.7, 2.0, r"$h_{t-1}$", False),
     "W_h": (0.7, 0.6, r"$W_h$", False),
-    "b": (5.6, 5.5, r"$b$", False),
-    "matmul_x": (3.3, 4.3, "MatMul", True),
-    "matmul_h": (3.3, 1.3, "MatMul", True),
-    "add": (5.6, 2.8, "+", True),
-    "tanh": (7.6, 2.8, "tanh", True),
-    "h_t": (9.5, 2.8, r"$h_t$", False),
+    "b": (6.3, 5.5, r"$b$", False),
+    "matmul_x": (3.2, 4.3, "MatMul", True),
+    "matmul_h": (3.2, 1.3, "MatMul", True),
+    "add": (6.3, 2.8, "+", True),
+    "tanh": (8.4, 2.8, "tanh", True),
+    "h_t": (10.3, 2.8, r"$h_t$", False),
 }
 
 # (name, source, target, forward label, backward label, where the forward label goes,
-#  where the backward label goes, horizontal alignment). Forward labels sit nearest the arrow.
+#  where the backward label goes, horizontal alignment). Forward labels sit nearest the
+#  arrow; positions were chosen so that no label touches another label or an arrow
+#  (tests/test_graph_plot.py checks this).
 _STEP_EDGES = [
     ("x_t", "x_t", "matmul_x", r"$x_t$  (N, D)", r"$dx_t = da_t\,W_x$",
-     (2.0, 5.0), (2.0, 5.35), "center"),
+     (1.95, 5.1), (1.95, 5.45), "center"),
     ("W_x", "W_x", "matmul_x", r"$W_x$  (H, D)", r"$dW_x = da_t^\top x_t$",
-     (2.0, 3.55), (2.0, 3.2), "center"),
+     (1.9, 3.5), (1.9, 3.15), "center"),
     ("h_prev", "h_prev", "matmul_h", r"$h_{t-1}$  (N, H)", r"$dh_{t-1} = da_t\,W_h$",
-     (2.0, 2.05), (2.0, 2.4), "center"),
+     (1.95, 2.15), (1.95, 2.5), "center"),
     ("W_h", "W_h", "matmul_h", r"$W_h$  (H, H)", r"$dW_h = da_t^\top h_{t-1}$",
-     (2.0, 0.55), (2.0, 0.2), "center"),
+     (1.9, 0.5), (1.9, 0.15), "center"),
     ("xWx", "matmul_x", "add", r"$x_t W_x^\top$  (N, H)", r"$da_t$",
-     (4.1, 3.3), (4.1, 2.95), "right"),
+     (4.4, 4.0), (4.9, 3.15), "left"),
     ("hWh", "matmul_h", "add", r"$h_{t-1} W_h^\top$  (N, H)", r"$da_t$",
-     (4.6, 1.55), (4.6, 1.2), "left"),
+     (4.4, 1.6), (4.9, 2.45), "left"),
     ("b", "b", "add", r"$b$  (H,)", r"$db = \sum_n da_t$",
-     (5.75, 4.45), (5.75, 4.05), "left"),
+     (6.45, 4.45), (6.45, 4.0), "left"),
     ("a_t", "add", "tanh", r"$a_t$  (N, H)", r"$da_t = dh_t \odot (1 - h_t^2)$",
-     (6.6, 2.45), (6.6, 2.05), "center"),
+     (7.35, 2.45), (7.35, 2.0), "center"),
     ("h_t", "tanh", "h_t", r"$h_t$  (N, H)", r"$dh_t$",
-     (8.55, 3.15), (8.55, 3.5), "center"),
+     (9.35, 3.15), (9.35, 3.55), "center"),
 ]
 
 
@@ -66,7 +68,7 @@ def _node(ax, x, y, label, is_op, gid, color=None):
     """A labelled box: operations filled blue, arrays (inputs/outputs) grey."""
     face = color or (NODE_COLOR if is_op else INPUT_COLOR)
     style = "round,pad=0.45" if is_op else "round,pad=0.3"
-    t = ax.text(x, y, label, ha="center", va="center", fontsize=12 if is_op else 13,
+    t = ax.text(x, y, label, ha="center", va="center", fontsize=13 if is_op else 14,
                 bbox={"boxstyle": style, "facecolor": face, "edgecolor": "0.3"}, zorder=3)
     t.set_gid(gid)
     return t
@@ -89,7 +91,7 @@ def draw_rnn_step_graph(ax=None, backward=False, shapes=True):
     Parameters
     ----------
     ax : matplotlib.axes.Axes, optional
-        Where to draw; a new 11 x 5.5 inch figure is made if omitted.
+        Where to draw; a new 9.6 x 5.6 inch figure is made if omitted.
     backward : bool
         If True, each edge also carries, in red, the gradient that flows
         back along it (dh_t, da_t, dx_t, dh_{t-1}, dW_x, dW_h, db).
@@ -103,8 +105,8 @@ def draw_rnn_step_graph(ax=None, backward=False, shapes=True):
         edge labels ``"edge:<name>"``, backward labels ``"grad:<name>"``.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(11, 5.5))
-    ax.set_xlim(-0.3, 10.4)
+        _, ax = plt.subplots(figsize=(9.6, 5.6))
+    ax.set_xlim(-0.3, 11.0)
     ax.set_ylim(-0.3, 6.1)
     ax.set_axis_off()
     for name, (x, y, label, is_op) in _STEP_NODES.items():
@@ -112,14 +114,14 @@ def draw_rnn_step_graph(ax=None, backward=False, shapes=True):
     for name, src, dst, fwd, bwd, pos_f, pos_b, ha in _STEP_EDGES:
         _arrow(ax, _STEP_NODES[src][:2], _STEP_NODES[dst][:2], FORWARD_COLOR, f"arrow:{name}")
         label = fwd if shapes else fwd.split("  ")[0]
-        t = ax.text(*pos_f, label, ha=ha, va="center", fontsize=10, color=FORWARD_COLOR)
+        t = ax.text(*pos_f, label, ha=ha, va="center", fontsize=12, color=FORWARD_COLOR)
         t.set_gid(f"edge:{name}")
         if backward:
-            g = ax.text(*pos_b, bwd, ha=ha, va="center", fontsize=10, color=BACKWARD_COLOR)
+            g = ax.text(*pos_b, bwd, ha=ha, va="center", fontsize=12, color=BACKWARD_COLOR)
             g.set_gid(f"grad:{name}")
     title = "One RNN step as a computational graph"
     if backward:
-        title += " (black: forward arrays, red: gradients flowing back)"
+        title += "\n(black: forward arrays and shapes, red: gradients flowing back)"
     ax.set_title(title)
     return ax
 
@@ -127,19 +129,23 @@ def draw_rnn_step_graph(ax=None, backward=False, shapes=True):
 def draw_unrolled_backward(T=4, window=None, ax=None):
     """Draw the backward flow of an RNN unrolled over ``T`` steps.
 
-    Each step t receives the gradient of its own loss term dl_t/dh_t from
-    above and dh_t from step t+1 on the right, and sends dh_{t-1} to the
-    left; each step also adds its term dW_h^{(t)} to the gradient of the
-    one shared W_h (drawn below). With ``window=k`` the dh arrows that
-    cross a window boundary are drawn crossed out: truncated BPTT carries the
-    hidden state forward over the boundary but no gradient back.
+    Steps are numbered t = 0, ..., T-1, as the arrays index them, and the
+    state before the first step is h_{-1} (the code's ``h0``). Step t
+    receives the gradient of its own loss term dl_t/dh_t from above and, from
+    step t+1 on its right, the part of dh_t that flows back through the
+    recurrence; it sends dh_{t-1} to the left. Each step also adds its term
+    dW_h^{(t)} to the gradient of the one shared W_h (drawn below). With
+    ``window=k`` a grey line marks each window boundary (before steps k, 2k,
+    ...): the forward arrow h crosses it, the backward arrow dh is crossed
+    out, because truncated BPTT carries the hidden state forward over the
+    boundary but no gradient back.
 
     Parameters
     ----------
     T : int
         Number of steps to draw (1 to 8 fit).
     window : int, optional
-        k, the truncated-BPTT window; boundaries after steps k, 2k, ...
+        k, the truncated-BPTT window; boundaries before steps k, 2k, ...
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is made if omitted.
 
@@ -147,8 +153,11 @@ def draw_unrolled_backward(T=4, window=None, ax=None):
     -------
     matplotlib.axes.Axes
         Node texts have gid ``"node:..."`` (``"node:step<t>"``,
-        ``"node:loss<t>"``, ``"node:W_h"``), gradient labels ``"grad:..."``;
-        cut arrows have gid ``"cut:dh<t>"``.
+        ``"node:loss<t>"`` for t = 0..T-1, ``"node:h0"`` for the initial
+        state h_{-1}, ``"node:W_h"``); gradient labels ``"grad:..."``
+        (``"grad:dh<t>"`` for t = -1..T-2, ``"grad:dl<t>"``, ``"grad:dWh<t>"``);
+        the backward arrow that carries dh_{t} over a window boundary has gid
+        ``"cut:dh<t>"``, the boundary line ``"cut:line<t>"``.
     """
     if isinstance(T, bool) or not isinstance(T, int) or not 1 <= T <= 8:
         raise ValueError(f"draw_unrolled_backward: T must be an int from 1 to 8, got {T!r}")
@@ -156,68 +165,67 @@ def draw_unrolled_backward(T=4, window=None, ax=None):
                                or window < 1):
         raise ValueError(f"draw_unrolled_backward: window must be a positive int or None, "
                          f"got {window!r}")
+    dx = 2.1
     if ax is None:
-        _, ax = plt.subplots(figsize=(2.2 * T + 2.5, 5.5))
-    dx = 2.2
-    xs = [1.6 + dx * (t - 1) for t in range(1, T + 1)]
-    y_cell, y_loss, y_w = 2.8, 4.7, 0.0
-    ax.set_xlim(-0.4, xs[-1] + 1.6)
-    ax.set_ylim(-0.6, 5.4)
+        _, ax = plt.subplots(figsize=(dx * T + 2.4, 5.0))
+    xs = [dx * t for t in range(T)]                    # x of step t
+    x_init = xs[0] - dx * 0.95                         # x of h_{-1}
+    y_cell, y_loss, y_w = 2.7, 4.6, 0.0
+    ax.set_xlim(x_init - 0.6, xs[-1] + 1.3)
+    ax.set_ylim(-0.5, 5.25)
     ax.set_axis_off()
+    x_w = (xs[0] + xs[-1]) / 2                         # x of the shared W_h
 
-    _node(ax, xs[0] - dx * 0.85, y_cell, r"$h_0$", False, "node:h0")
-    for t, x in zip(range(1, T + 1), xs, strict=True):
-        _node(ax, x, y_cell, f"step {t}\ntanh", True, f"node:step{t}")
+    _node(ax, x_init, y_cell, r"$h_{-1}$", False, "node:h0")
+    for t, x in enumerate(xs):
+        _node(ax, x, y_cell, f"step {t}", True, f"node:step{t}")
         _node(ax, x, y_loss, rf"$l_{{{t}}}$", False, f"node:loss{t}", color="#fde9d9")
         # Forward: h_t up to its loss; backward: dl_t/dh_t down into the step.
-        _arrow(ax, (x - 0.18, y_cell), (x - 0.18, y_loss), FORWARD_COLOR, f"arrow:h{t}up",
+        _arrow(ax, (x - 0.16, y_cell), (x - 0.16, y_loss), FORWARD_COLOR, f"arrow:h{t}up",
                shrink=20)
-        _arrow(ax, (x + 0.18, y_loss), (x + 0.18, y_cell), BACKWARD_COLOR, f"arrow:dl{t}",
+        _arrow(ax, (x + 0.16, y_loss), (x + 0.16, y_cell), BACKWARD_COLOR, f"arrow:dl{t}",
                shrink=20)
-        g = ax.text(x + 0.28, (y_cell + y_loss) / 2, rf"$\partial l_{{{t}}}/\partial h_{{{t}}}$",
-                    color=BACKWARD_COLOR, fontsize=10, va="center")
+        g = ax.text(x + 0.26, (y_cell + y_loss) / 2 + 0.05,
+                    rf"$\partial l_{{{t}}}/\partial h_{{{t}}}$",
+                    color=BACKWARD_COLOR, fontsize=12, va="center")
         g.set_gid(f"grad:dl{t}")
-        # Each step adds its own term to the shared W_h's gradient.
-        x_w = xs[0] + (xs[-1] - xs[0]) / 2
-        _arrow(ax, (x, y_cell - 0.5), (x_w, y_w), BACKWARD_COLOR, f"arrow:dWh{t}",
-               linestyle="--", shrink=16, shrink_start=2)
-        # Label a third of the way down the arrow, on its outer side.
-        lx, ly = x + (x_w - x) * 0.3, y_cell - 0.5 + (y_w - y_cell + 0.5) * 0.3
-        outer = 1 if x > x_w else -1
-        g = ax.text(lx + 0.25 * outer + (0.25 if x == x_w else 0.0), ly,
-                    rf"$dW_h^{{({t})}}$", color=BACKWARD_COLOR, fontsize=10, va="center",
-                    ha="left" if outer > 0 or x == x_w else "right")
+        # Each step adds its own term to the shared W_h's gradient: the label sits
+        # under the step, the dashed arrow starts below the label.
+        g = ax.text(x, y_cell - 0.95, rf"$dW_h^{{({t})}}$", color=BACKWARD_COLOR,
+                    fontsize=12, ha="center", va="center")
         g.set_gid(f"grad:dWh{t}")
+        _arrow(ax, (x, y_cell - 1.2), (x_w, y_w), BACKWARD_COLOR, f"arrow:dWh{t}",
+               linestyle="--", shrink=26, shrink_start=2)
 
-    # Horizontal arrows between steps: forward h above, backward dh below.
-    left_xs = [xs[0] - dx * 0.85] + xs[:-1]
-    for t, (x0, x1) in enumerate(zip(left_xs, xs, strict=True), start=1):
-        prev = t - 1  # the arrow carries h_{t-1} forward and dh_{t-1} back
-        _arrow(ax, (x0, y_cell + 0.2), (x1, y_cell + 0.2), FORWARD_COLOR, f"arrow:h{prev}",
-               shrink=28)
-        # A window boundary lies after steps k, 2k, ...: dh_{prev} is not sent back over it.
-        cut = window is not None and prev >= 1 and prev % window == 0
-        a = _arrow(ax, (x1, y_cell - 0.2), (x0, y_cell - 0.2), BACKWARD_COLOR,
-                   f"cut:dh{prev}" if cut else f"arrow:dh{prev}", shrink=28,
+    # Horizontal arrows between neighbours: h_{t-1} forward above, dh_{t-1} back below.
+    left_xs = [x_init] + xs[:-1]
+    for t, (x0, x1) in enumerate(zip(left_xs, xs, strict=True)):
+        prev = t - 1                  # the arrow into step t carries h_{t-1} and dh_{t-1}
+        _arrow(ax, (x0, y_cell + 0.17), (x1, y_cell + 0.17), FORWARD_COLOR, f"arrow:h{prev}",
+               shrink=30)
+        # A window boundary lies before steps k, 2k, ...: dh_{t-1} is not sent back over it.
+        cut = window is not None and t >= 1 and t % window == 0
+        a = _arrow(ax, (x1, y_cell - 0.17), (x0, y_cell - 0.17), BACKWARD_COLOR,
+                   f"cut:dh{prev}" if cut else f"arrow:dh{prev}", shrink=30,
                    linestyle=":" if cut else "-")
         mx = (x0 + x1) / 2
-        g = ax.text(mx, y_cell - 0.42, rf"$dh_{{{prev}}}$", color=BACKWARD_COLOR, fontsize=10,
+        g = ax.text(mx, y_cell - 0.45, rf"$dh_{{{prev}}}$", color=BACKWARD_COLOR, fontsize=12,
                     ha="center", va="center")
         g.set_gid(f"grad:dh{prev}")
         if cut:
             a.set_alpha(0.5)
-            ax.plot([mx, mx], [y_cell - 0.9, y_loss + 0.5], color="0.4", linestyle="--",
-                    lw=1.0)
-            m = ax.text(mx, y_cell - 0.18, "x", color="0.1", fontsize=12, ha="center",
+            line, = ax.plot([mx, mx], [y_cell - 0.27, y_loss + 0.45], color="0.45",
+                            linestyle="-.", lw=1.2, zorder=1)
+            line.set_gid(f"cut:line{prev}")
+            m = ax.text(mx, y_cell - 0.17, "x", color="0.1", fontsize=13, ha="center",
                         va="center", fontweight="bold")
             m.set_gid(f"cut:mark{prev}")
 
-    w = _node(ax, xs[0] + (xs[-1] - xs[0]) / 2, y_w,
-              r"shared $W_h$:  $dW_h = \sum_{t=1}^{T} dW_h^{(t)}$", False, "node:W_h",
-              color="#fde9d9")
-    w.set_fontsize(11)
+    w = _node(ax, x_w, y_w, r"shared $W_h$:  $dW_h = \sum_{t=0}^{T-1} dW_h^{(t)}$", False,
+              "node:W_h", color="#fde9d9")
+    w.set_fontsize(12)
     title = f"Backpropagation through time over T = {T} steps"
     if window is not None:
-        title += f", truncated to windows of k = {window} (gradient cut at dashed lines)"
+        title += f",\ntruncated to windows of k = {window} (gradient cut at the grey lines)"
     ax.set_title(title)
     return ax
