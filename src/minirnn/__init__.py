@@ -10,6 +10,7 @@ from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .layers import RNN, Embedding, Layer, Linear
 from .lm import RNNLM
 from .losses import log_softmax, softmax, softmax_cross_entropy
+from .lstm import LSTM, lstm_step_backward, lstm_step_forward
 from .optim import SGD, Adam, clip_grad_norm, grad_norm
 from .text import Vocabulary, tokenize
 from .train import batches, evaluate, train_lm
@@ -25,6 +26,7 @@ __all__ = [
     "Adam",
     "BidirectionalRNN",
     "Embedding",
+    "LSTM",
     "Layer",
     "Linear",
     "Vocabulary",
@@ -34,6 +36,8 @@ __all__ = [
     "grad_norm",
     "gradient_check",
     "log_softmax",
+    "lstm_step_backward",
+    "lstm_step_forward",
     "numerical_gradient",
     "relative_error",
     "rnn_step_backward",
