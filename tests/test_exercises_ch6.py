@@ -8,9 +8,9 @@ from minirnn.wrappers import BidirectionalRNN, StackedRNN
 
 
 def test_ch6_ex_params_formula():
-    D, H, L = 8, 16, 3
-    formula = H * (D + H + 1) + (L - 1) * H * (2 * H + 1)
-    assert StackedRNN(D, H, L).num_params == formula == 1456
+    D, H, K = 8, 16, 3
+    formula = H * (D + H + 1) + (K - 1) * H * (2 * H + 1)
+    assert StackedRNN(D, H, K).num_params == formula == 1456
     # a single layer of about 34 units costs as much
     one = [h for h in range(1, 100) if h * (D + h + 1) >= formula][0]
     assert one == 34
@@ -39,18 +39,21 @@ def test_ch6_ex_cheat_bidirectional_language_model_copies_the_answer():
         fit(m, sp.x_train[:, :-1], sp.x_train[:, 1:], steps=300, batch_size=32, lr=0.02, seed=2)
         acc[bi] = token_accuracy(m.predict(sp.x_test[:, :-1]), sp.x_test[:, 1:])
     assert 0.45 < acc[False] < 0.55          # coin flips: nothing honest beats 1/2
-    assert acc[True] > 0.9                   # reads x_{t+1} through its backward half
+    assert acc[True] > 0.95                  # reads x_{t+1} through its backward half
 
 
 def test_ch6_ex_length_encoder_forgets_long_inputs():
     result = {}
-    for length in (4, 10):
+    for length in (4, 6, 8, 10):
         rev = P.digit_reversal_split(4000, 500, length, seed=0)
         m = Seq2Seq(10, 10, 16, 64, seed=1)
         fit(m, rev.x_train, rev.y_train, steps=600, batch_size=64, lr=0.01, seed=2)
         out = m.generate(rev.x_test, length)
         result[length] = (exact_match(out, rev.y_test), (out == rev.y_test).mean(axis=0))
-    assert result[4][0] > 0.9 and result[10][0] < 0.3
+    # the solution's table: exact match 0.99, 0.89, 0.50, 0.13 falls with the length
+    exact = [result[n][0] for n in (4, 6, 8, 10)]
+    assert np.all(np.diff(exact) < 0)
+    assert exact[0] > 0.98 and 0.4 < exact[2] < 0.6 and exact[3] < 0.2
     per_pos = result[10][1]
     assert 0.6 < per_pos.mean() < 0.8
     # the last outputs (the first inputs, read longest ago) are the worst

@@ -24,14 +24,14 @@ def _check(layer, forward, out_shape, rng, extra_arrays=None):
 
 
 @pytest.mark.parametrize("N,T,D,H", SHAPES)
-@pytest.mark.parametrize("L", [1, 2, 3])
-def test_stacked_gradient_check(N, T, D, H, L, rng):
-    net = StackedRNN(D, H, L, seed=0)
+@pytest.mark.parametrize("K", [1, 2, 3])
+def test_stacked_gradient_check(N, T, D, H, K, rng):
+    net = StackedRNN(D, H, K, seed=0)
     for k, v in net.params.items():
         if k.endswith(".b"):
             v[:] = rng.standard_normal(H) * 0.1
     xs = rng.standard_normal((N, T, D))
-    h0 = rng.standard_normal((L, N, H)) * 0.5
+    h0 = rng.standard_normal((K, N, H)) * 0.5
     err = _check(net, lambda: net.forward(xs, h0), (N, T, H), rng,
                  {"xs": (xs, lambda dxs: dxs), "h0": (h0, lambda _: net.dh0.copy())})
     assert err < 1e-6
@@ -150,7 +150,7 @@ def test_bad_input_messages():
     net = StackedRNN(3, 4, 2)
     with pytest.raises(ValueError, match=r"StackedRNN.forward: xs axis 2 \(D\) must have size 3"):
         net.forward(np.zeros((2, 5, 4)))
-    with pytest.raises(ValueError, match=r"h0 axis 0 \(L\) must have size 2"):
+    with pytest.raises(ValueError, match=r"h0 axis 0 \(K\) must have size 2"):
         net.forward(np.zeros((2, 5, 3)), h0=np.zeros((1, 2, 4)))
     with pytest.raises(ValueError, match="StackedRNN.backward called before forward"):
         StackedRNN(3, 4, 2).backward(np.zeros((2, 5, 4)))

@@ -3,8 +3,8 @@ r"""Small models for the input/output patterns of sequence problems.
 - :class:`SequenceClassifier`: many-to-one. The RNN reads the whole sequence;
   only the last hidden state h_{T-1} is classified.
 - :class:`SequenceGenerator`: one-to-many. One input vector z sets the initial
-  state, :math:`h_0 = \tanh(W_{init} z + b_{init})`; the RNN then writes a sequence,
-  each step reading the previous output.
+  state, :math:`h_{-1} = \tanh(W_{init} z + b_{init})` (the code's ``h0``); the RNN
+  then writes a sequence, each step reading the previous output.
 - :class:`SequenceTagger`: many-to-many, aligned. One output per input step
   (the language model of chapter 3 has this shape).
 - :class:`Seq2Seq`: many-to-many, unaligned (encoder-decoder). An encoder RNN
@@ -278,14 +278,15 @@ def _greedy_decode(h, embed_W, rnn, out, start, length):
 
 
 class SequenceGenerator(_Model):
-    r"""One-to-many: an input vector z sets h_0, then an RNN writes a sequence.
+    r"""One-to-many: an input vector z sets the initial state, then an RNN writes a sequence.
 
     .. math::
-        h_0 = \tanh(W_{init} z + b_{init}), \qquad
+        h_{-1} = \tanh(W_{init} z + b_{init}), \qquad
         h_t = \tanh(W_x e(y_{t-1}) + W_h h_{t-1} + b), \qquad s_t = W_y h_t + c
 
-    where e(y_{t-1}) is the embedding of the previous output (of a start
-    symbol, id ``vocab_size``, at the first step). Training uses teacher
+    for t = 0, 1, ..., where e(y_{t-1}) is the embedding of the previous output
+    and y_{-1} is a start symbol, id ``vocab_size``. The initial state
+    h_{-1} is what the code (like PyTorch) calls ``h0``. Training uses teacher
     forcing: the previous output is the correct one. :meth:`generate` runs
     free, feeding back its own predictions.
 
@@ -327,7 +328,7 @@ class SequenceGenerator(_Model):
         self._cache = None
 
     def initial_state(self, z):
-        """h_0 = tanh(W_init z + b_init): shape (N, H)."""
+        """The initial state h_{-1} = tanh(W_init z + b_init) (the RNN's ``h0``): shape (N, H)."""
         z = check_float_array(z, "z", ("N", "Z"), {"Z": self.cond_size},
                               "SequenceGenerator.initial_state")
         return np.tanh(self.init.forward(z))
@@ -387,10 +388,11 @@ class Seq2Seq(_Model):
 
     .. math::
         h^{enc}_t = \tanh(W^{enc}_x e(x_t) + W^{enc}_h h^{enc}_{t-1} + b^{enc}), \qquad
-        h^{dec}_0 = h^{enc}_{T-1}, \qquad
+        h^{dec}_{-1} = h^{enc}_{S-1}, \qquad
         h^{dec}_t = \tanh(W^{dec}_x d(y_{t-1}) + W^{dec}_h h^{dec}_{t-1} + b^{dec})
 
-    The encoder's last state is the only thing the decoder knows about the
+    for a source of length S, with y_{-1} the start symbol. The encoder's last
+    state, passed as the decoder's ``h0``, is the only thing the decoder knows about the
     input (Sutskever, Vinyals & Le, 2014). In ``backward`` the decoder's
     ``dh0`` is that state's gradient: it enters the encoder at its last step,
     like a many-to-one loss.

@@ -27,18 +27,20 @@ def _flat(prefix: str, d: dict) -> dict:
 class StackedRNN(Layer):
     r"""Several RNN layers on top of each other (a deep RNN).
 
-    Layer :math:`\ell` reads the hidden sequence of layer :math:`\ell - 1`:
+    Layers are numbered :math:`\ell = 0, \dots, K-1` as in the code (``layers[l]``,
+    keys ``"l.Wx"``, ``h_n[l]``); layer :math:`\ell` reads the hidden sequence of
+    layer :math:`\ell - 1`:
 
     .. math::
-        h^{(1)}_t = \tanh(W^{(1)}_x x_t + W^{(1)}_h h^{(1)}_{t-1} + b^{(1)}), \qquad
+        h^{(0)}_t = \tanh(W^{(0)}_x x_t + W^{(0)}_h h^{(0)}_{t-1} + b^{(0)}), \qquad
         h^{(\ell)}_t = \tanh(W^{(\ell)}_x h^{(\ell-1)}_t + W^{(\ell)}_h h^{(\ell)}_{t-1}
         + b^{(\ell)}).
 
-    The first layer maps D -> H, every other layer H -> H; the output is the
-    hidden sequence of the top layer. A stack helps when one tanh layer per
-    step is too simple a function of (input, memory); it costs L times the
-    time per step and makes the gradient path longer (in depth as well as in
-    time).
+    Layer 0 maps D -> H, every other layer H -> H; the output is the
+    hidden sequence of the top layer, K - 1. A stack can help when one tanh
+    layer per step is too simple a function of (input, memory); it costs K
+    times the time per step and makes the gradient path longer (in depth as
+    well as in time). (K, not L: L is the loss.)
 
     Parameters
     ----------
@@ -47,10 +49,10 @@ class StackedRNN(Layer):
     hidden_size : int
         H, the hidden size of every layer.
     num_layers : int
-        L, the number of RNN layers.
+        K, the number of RNN layers.
     seed : int or numpy.random.Generator, optional
         One generator draws the layers' weights in order, so layer 0 of
-        ``StackedRNN(D, H, L, seed=s)`` has the same weights as ``RNN(D, H, seed=s)``.
+        ``StackedRNN(D, H, K, seed=s)`` has the same weights as ``RNN(D, H, seed=s)``.
     stateful : bool
         If True every layer carries its last hidden state into the next
         ``forward`` call (see :class:`~minirnn.layers.RNN`).
@@ -59,13 +61,13 @@ class StackedRNN(Layer):
     Attributes
     ----------
     layers : list of RNN
-        The L layers, bottom first.
+        The K layers, bottom (layer 0) first.
     params, grads : dict
         ``"0.Wx"`` (H, D), ``"0.Wh"`` (H, H), ``"0.b"`` (H,), ``"1.Wx"`` (H, H), ...
         referencing the layers' own arrays.
-    h_n : ndarray, shape (L, N, H)
+    h_n : ndarray, shape (K, N, H)
         After ``forward``: the last hidden state of every layer (PyTorch's ``h_n``).
-    dh0 : ndarray, shape (L, N, H)
+    dh0 : ndarray, shape (K, N, H)
         After ``backward``: the gradient with respect to every layer's initial state.
     """
 
@@ -73,13 +75,13 @@ class StackedRNN(Layer):
                  stateful: bool = False, dtype=np.float64):
         D = check_positive_int(input_size, "input_size", "StackedRNN")
         H = check_positive_int(hidden_size, "hidden_size", "StackedRNN")
-        L = check_positive_int(num_layers, "num_layers", "StackedRNN")
-        self.input_size, self.hidden_size, self.num_layers = D, H, L
+        K = check_positive_int(num_layers, "num_layers", "StackedRNN")
+        self.input_size, self.hidden_size, self.num_layers = D, H, K
         self.dtype = check_dtype(dtype, "StackedRNN")
         self.stateful = stateful
         rng = np.random.default_rng(seed)
         self.layers = [RNN(D if i == 0 else H, H, seed=rng, stateful=stateful, dtype=self.dtype)
-                       for i in range(L)]
+                       for i in range(K)]
         self.params, self.grads = {}, {}
         for i, layer in enumerate(self.layers):
             self.params.update(_flat(str(i), layer.params))
@@ -94,7 +96,7 @@ class StackedRNN(Layer):
 
     @property
     def state(self):
-        """In stateful mode, the carried state of every layer, shape (L, N, H), or None."""
+        """In stateful mode, the carried state of every layer, shape (K, N, H), or None."""
         if self.layers[0].state is None:
             return None
         return np.stack([layer.state for layer in self.layers])
@@ -111,7 +113,7 @@ class StackedRNN(Layer):
         ----------
         xs : ndarray, shape (N, T, D)
             Input sequences.
-        h0 : ndarray, shape (L, N, H), optional
+        h0 : ndarray, shape (K, N, H), optional
             Initial hidden state of every layer (``h0[l]`` for layer l), as in
             PyTorch. Default: zeros, or in stateful mode the carried states.
 
@@ -125,8 +127,8 @@ class StackedRNN(Layer):
                                self.dtype)
         N = xs.shape[0]
         if h0 is not None:
-            h0 = check_float_array(h0, "h0", ("L", "N", "H"),
-                                   {"L": self.num_layers, "N": N, "H": self.hidden_size},
+            h0 = check_float_array(h0, "h0", ("K", "N", "H"),
+                                   {"K": self.num_layers, "N": N, "H": self.hidden_size},
                                    where, self.dtype)
         hs = xs
         last = []
@@ -165,11 +167,9 @@ class BidirectionalRNN(Layer):
     r"""A forward RNN and a backward RNN over the same sequence, outputs concatenated.
 
     .. math::
-        \overrightarrow{h}_t = \tanh(\overrightarrow{W}_x x_t
-            + \overrightarrow{W}_h \overrightarrow{h}_{t-1} + \overrightarrow{b}), \qquad
-        \overleftarrow{h}_t = \tanh(\overleftarrow{W}_x x_t
-            + \overleftarrow{W}_h \overleftarrow{h}_{t+1} + \overleftarrow{b}), \qquad
-        h_t = [\overrightarrow{h}_t ; \overleftarrow{h}_t].
+        h^{fwd}_t = \tanh(W^{fwd}_x x_t + W^{fwd}_h h^{fwd}_{t-1} + b^{fwd}), \qquad
+        h^{bwd}_t = \tanh(W^{bwd}_x x_t + W^{bwd}_h h^{bwd}_{t+1} + b^{bwd}), \qquad
+        h_t = [h^{fwd}_t ; h^{bwd}_t].
 
     The backward RNN is an ordinary :class:`~minirnn.layers.RNN` run on the
     reversed sequence, its outputs reversed back, so that ``hs[:, t]`` holds a

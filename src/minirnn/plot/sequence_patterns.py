@@ -53,7 +53,8 @@ def plot_state_paths(paths, labels, background=None, background_labels=None, ax=
     paths : list of ndarray, each (T_i, 2)
         The projected states h_0, h_1, ... of each phrase.
     labels : list of list of str
-        The word read at each point of each path.
+        The word read at each point of each path; the legend names each path
+        by its phrase.
     background : ndarray (M, 2), optional
         Projected last states of many phrases, drawn as faint dots.
     background_labels : int ndarray (M,), optional
@@ -72,13 +73,13 @@ def plot_state_paths(paths, labels, background=None, background_labels=None, ax=
         ax.scatter(background[:, 0], background[:, 1], s=6, c=colors, alpha=0.25,
                    label="last state of test phrases (green positive, red negative)")
     for path, words in zip(paths, labels, strict=True):
-        line, = ax.plot(path[:, 0], path[:, 1], marker="o", ms=4)
+        line, = ax.plot(path[:, 0], path[:, 1], marker="o", ms=4,
+                        label=f"path of \"{' '.join(words)}\"")
         for (px, py), w in zip(path, words, strict=True):
             ax.annotate(w, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8,
                         color=line.get_color())
     ax.set_xlabel("principal axis 1")
     ax.set_ylabel("principal axis 2")
     ax.set_title(title)
-    if background is not None:
-        ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="best")
     return ax

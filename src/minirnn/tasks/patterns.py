@@ -293,7 +293,6 @@ def digit_reversal_split(n_train: int, n_test: int, length: int = 5, seed=None,
     return Split(src[:n_train], tgt[:n_train], src[n_train:], tgt[n_train:])
 
 
-
 # --------------------------------------------------------------------------------------
 # trivial baselines: what a model must beat to have learned anything
 
@@ -310,19 +309,40 @@ def positionwise_majority(y_train) -> np.ndarray:
     return np.array([np.bincount(col).argmax() for col in y_train.T], dtype=np.int64)
 
 
-def symbolwise_majority(x_train, y_train, x_test) -> np.ndarray:
+def symbolwise_majority(x_train, y_train, x_test, by_position: bool = False) -> np.ndarray:
     """Tag each test symbol with the most frequent training tag of that symbol.
 
-    Uses the current input only (no context at all): int, shape of ``x_test``.
+    With ``by_position=False`` it uses the current input only (no context at
+    all). With ``by_position=True`` the table is kept per (position, symbol):
+    it also knows *where* in the string the symbol is, but still nothing about
+    the other symbols. When a tag depends only on what comes later and the
+    later symbols are independent of the earlier ones (the ``"will_close"``
+    tags of random bracket strings), this is the best any tagger that reads
+    the past alone can do, up to the noise of estimating the table.
+
+    Returns
+    -------
+    tags : int ndarray, shape of ``x_test``
     """
     x_train, y_train, x_test = np.asarray(x_train), np.asarray(y_train), np.asarray(x_test)
     if x_train.shape != y_train.shape:
         raise ValueError(f"symbolwise_majority: x_train and y_train must have the same shape, "
                          f"got {x_train.shape} and {y_train.shape}")
-    table = np.zeros(int(max(x_train.max(), x_test.max())) + 1, dtype=np.int64)
-    for s in np.unique(x_train):
-        table[s] = np.bincount(y_train[x_train == s]).argmax()
-    return table[x_test]
+    S = int(max(x_train.max(), x_test.max())) + 1
+    if not by_position:
+        table = np.zeros(S, dtype=np.int64)
+        for s in np.unique(x_train):
+            table[s] = np.bincount(y_train[x_train == s]).argmax()
+        return table[x_test]
+    if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
+        raise ValueError(f"symbolwise_majority: by_position needs (N, T) arrays of the same T, "
+                         f"got {x_train.shape} and {x_test.shape}")
+    T = x_train.shape[1]
+    table = np.zeros((T, S), dtype=np.int64)
+    for t in range(T):
+        for s in np.unique(x_train[:, t]):
+            table[t, s] = np.bincount(y_train[x_train[:, t] == s, t]).argmax()
+    return table[np.arange(T), x_test]
 
 
 def sentiment_ignoring_negation(ids) -> np.ndarray:
