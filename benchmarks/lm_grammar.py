@@ -63,7 +63,8 @@ def main() -> None:
     print(f"ratio to the floor:           {final / floor:.4f}   (target <= 1.02)")
     print(f"true model on this validation text: {true_val:.4f} ({true_val / floor:.4f} x floor)")
     for n, p in ngrams.items():
-        print(f"{n}-gram (Witten-Bell) validation perplexity: {p:.4f} ({p / floor:.4f} x floor)")
+        print(f"{n}-gram (Witten-Bell) validation perplexity: {p:.4f} ({p / floor:.4f} x floor; "
+              f"with unlimited text {g.ngram_limit_perplexity(n) / floor:.4f} x floor)")
     print(f"agreement-blind exact perplexity: {blind:.4f} ({blind / floor:.4f} x floor)")
     beaten = final < min(min(ngrams.values()), blind)
     print(f"targets met: ratio <= 1.02: {final / floor <= 1.02}, wall <= 10 s: {wall <= 10}, "

@@ -183,3 +183,35 @@ def test_agreement_table_of_the_exact_and_the_blind_model():
         assert wrong == 0.0
         b_sg, b_pl, _ = blind[(number, length)]
         assert b_sg == pytest.approx(b_pl) and b_sg + b_pl == pytest.approx(right)
+
+
+def test_ngram_limit_falls_with_the_order_and_reaches_the_floor():
+    limits = [g.ngram_limit_perplexity(n) for n in range(1, 11)]
+    assert all(a > b for a, b in zip(limits[:-1], limits[1:], strict=False) if b > limits[-1])
+    assert all(lim >= g.floor_perplexity() * (1 - 1e-12) for lim in limits)
+    # the longest sentence has 10 tokens: a 10-gram's window always reaches back to its start
+    longest = max(len(s) for s in g.enumerate_sentences())
+    assert longest == 10
+    assert g.ngram_limit_perplexity(longest) == pytest.approx(g.floor_perplexity(), rel=1e-12)
+    assert limits[1] / g.floor_perplexity() > 1.5                  # the bigram stays far above
+
+
+def test_ngram_limit_of_the_unigram_is_the_entropy_of_the_word_frequencies():
+    freq, length = {}, g.expected_length()
+    for s, p in g.enumerate_sentences().items():
+        for w in s:
+            freq[w] = freq.get(w, 0.0) + p / length
+    assert sum(freq.values()) == pytest.approx(1.0)
+    entropy = -sum(f * math.log(f) for f in freq.values())
+    assert g.ngram_limit_perplexity(1) == pytest.approx(math.exp(entropy), rel=1e-12)
+
+
+def test_ngram_limit_is_what_counting_on_a_large_sample_approaches():
+    from minirnn.ngram import NGramLM
+
+    vocab = g.vocabulary()
+    train = vocab.encode(g.corpus_tokens("train"))
+    valid = vocab.encode(g.corpus_tokens("valid"))
+    for n in (2, 3):
+        fitted = NGramLM(n, len(vocab)).fit(train).perplexity(valid)
+        assert fitted == pytest.approx(g.ngram_limit_perplexity(n), rel=0.01), n

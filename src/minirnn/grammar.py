@@ -296,6 +296,49 @@ def blind_perplexity() -> float:
     return math.exp(blind_cross_entropy_per_token())
 
 
+def ngram_limit_perplexity(n: int) -> float:
+    """The perplexity of the best possible n-gram model: one fitted on unlimited text.
+
+    With unlimited training text an n-gram's counts converge to the exact
+    conditional probabilities :math:`P(w_t \\mid w_{t-n+1} \\ldots w_{t-1})` of the
+    sentence stream, and its expected cross-entropy to the conditional entropy
+    of the next token given the last ``n - 1`` tokens. Both are computed here
+    exactly, from the list of all sentences. When the window holds the "." that
+    began the current sentence, it knows the whole sentence so far (the words
+    before the "." belong to an independent sentence and tell nothing), so there
+    it predicts like the true model; otherwise it only knows the last ``n - 1``
+    words.
+
+    Parameters
+    ----------
+    n : int
+        The order: 1 (unigram), 2 (bigram), ...
+
+    Returns
+    -------
+    float
+        ``exp`` of the conditional entropy per token, in nats: never below
+        :func:`floor_perplexity`, and equal to it once the window always reaches
+        back to the sentence start (``n`` at least the longest sentence's length).
+    """
+    n = check_positive_int(n, "n", "ngram_limit_perplexity")
+    k = n - 1
+    known_start = 0.0                               # nats from windows that reach the last "."
+    mass: dict[tuple[str, ...], dict[str, float]] = {}   # window -> {next word: probability}
+    for s, p in _table(False).items():
+        for t in range(len(s)):
+            if t < k:
+                known_start -= p * math.log(next_word_probs(s[:t])[s[t]])
+            else:
+                nxt = mass.setdefault(s[t - k:t], {})
+                nxt[s[t]] = nxt.get(s[t], 0.0) + p
+    cross = known_start
+    for nxt in mass.values():
+        total = sum(nxt.values())
+        cross -= sum(m * math.log(m / total) for m in nxt.values())
+    return math.exp(cross / expected_length())
+
+
 # --- the exact models as next-token predictors -----------------------------------------------
 @lru_cache(maxsize=2)
 def _prefix_table(blind: bool) -> dict[tuple[str, ...], dict[str, float]]:
