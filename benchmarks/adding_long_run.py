@@ -4,7 +4,14 @@ Chapter 5 compares a vanilla RNN and an LSTM on the adding problem (T = 100)
 at the same, small number of updates. This script gives the RNN (with the
 chapter's settings: H = 16, Adam, clipping at 1.0, batch 128, float32) many
 more updates and prints the held-out MSE along the way, against the trivial
-baseline 1/6 ~ 0.167. It takes a few minutes; it is not run by the tests.
+baseline 1/6 ~ 0.167. It takes a few minutes; it is not run by the tests or
+by the notebook.
+
+Measured for the chapter (20,000 updates, seeds 0, 1, 2; baseline 0.156 on
+this held-out set; 35 to 65 s per seed on a busy 2-core machine):
+``--lr 0.001`` leaves the plateau after 3,000 to 6,000 updates and ends at a
+held-out MSE of 0.011, 0.022 and 0.011; ``--lr 0.01`` dips to 0.08-0.10 at
+times but ends at 0.159, 0.099 and 0.157.
 
 Usage: python benchmarks/adding_long_run.py [--updates 20000] [--seeds 0,1,2]
        [--lr 0.001] [--init orthogonal]

@@ -77,14 +77,19 @@ def test_hidden_grad_norms_agree_with_jacobian_products_and_rnn_backward(rng):
     g = rng.standard_normal((1, H))
     norms = hidden_grad_norms(rnn, xs, dh_last=g)
     hs = rnn.forward(xs)
-    P = jacobian_products(step_jacobians(hs[0], rnn.params["Wh"]))
-    # dL/dh_{T-k} = P[k]^T g (column form)
-    np.testing.assert_allclose(norms[::-1], np.linalg.norm(P.transpose(0, 2, 1) @ g[0], axis=1),
-                               rtol=1e-10)
+    J = step_jacobians(hs[0], rnn.params["Wh"])             # J[t] = dh_t/dh_{t-1}
+    P = jacobian_products(J)                               # P[k] = dh_{T-1}/dh_{T-1-k}
+    # dL/dh_{T-1-k} = g P[k] (row form) = P[k]^T g (column form)
+    np.testing.assert_allclose(norms[::-1], np.linalg.norm(g[0] @ P, axis=1), rtol=1e-10)
+    np.testing.assert_allclose(P[3], J[T - 1] @ J[T - 2] @ J[T - 3], rtol=1e-12)
     dhs = np.zeros((1, T, H))
     dhs[:, -1] = g
     rnn.backward(dhs)
     assert norms[0] == pytest.approx(np.linalg.norm(rnn.dh0), rel=1e-12)
+    # the vectors, not only the norms: the order of the factors matters
+    np.testing.assert_allclose(g[0] @ P[T], rnn.dh0[0], rtol=1e-9, atol=1e-14)
+    reversed_order = g[0] @ np.linalg.multi_dot(list(J))    # J_0 J_1 ... J_{T-1}: wrong
+    assert not np.allclose(reversed_order, rnn.dh0[0], rtol=1e-3)
 
 
 def test_per_step_jacobian_norms_never_exceed_gamma_times_sigma(rng):
@@ -104,7 +109,7 @@ def test_per_step_jacobian_norms_never_exceed_gamma_times_sigma(rng):
 
 
 def test_pascanu_sufficient_condition_sigma_below_one_implies_vanishing(rng):
-    """If ||W_h||_2 = sigma < 1 then ||dL/dh_{T-k}|| <= sigma^k ||dL/dh_T|| for every k."""
+    """If ||W_h||_2 = sigma < 1 then ||dL/dh_{T-1-k}|| <= sigma^k ||dL/dh_{T-1}|| for every k."""
     H, T = 16, 80
     for seed in range(3):
         Wh = recurrent_matrix(H, 1.0, "gaussian", seed=seed)
@@ -134,6 +139,37 @@ def test_spectral_radius_not_singular_value_predicts_the_decay_rate():
                 # ...but the spectral radius sets the rate
                 assert abs(np.log(rate) - np.log(radius)) < 0.10 * abs(np.log(radius))
                 assert rate < 1.0 < sigma
+
+
+def test_gelfand_formula_norm_of_powers_tends_to_the_spectral_radius():
+    """||W^k||^(1/k) -> rho(W), from above: rho^k <= ||W^k|| for every k."""
+    W = recurrent_matrix(32, 0.9, "nonnormal", seed=0, nonnormality=2.0)
+    roots = [np.linalg.norm(np.linalg.matrix_power(W, k), 2) ** (1 / k) for k in (1, 10, 100, 1000)]
+    assert roots[0] == pytest.approx(largest_singular_value(W)) and roots[0] > 3.0
+    assert all(r >= 0.9 * (1 - 1e-9) for r in roots)
+    assert roots == sorted(roots, reverse=True)
+    assert roots[-1] == pytest.approx(0.9, abs=0.01)
+
+
+def test_saturation_never_slows_vanishing_for_a_normal_matrix_but_can_for_a_non_normal_one():
+    """For orthogonal W_h every factor has norm <= rho * max tanh' <= rho, so the
+    rate cannot exceed rho; a non-normal W_h with the same rho can decay more
+    slowly once the units saturate (slopes below 1 break the cancellations)."""
+    # the smallest example: W^2 = 0 (rho = 0), but diag(1, 0.5) W has eigenvalue 0.5
+    W = np.array([[1.0, 1.0], [-1.0, -1.0]])
+    assert np.allclose(W @ W, 0.0) and spectral_radius(W) < 1e-7
+    assert spectral_radius(np.diag([1.0, 0.5]) @ W) == pytest.approx(0.5)
+    H, T = 32, 100
+    noise = np.random.default_rng(0).standard_normal((8, T, 2))
+    for kind, strength, slower in [("orthogonal", 1.0, False), ("nonnormal", 2.0, True)]:
+        rnn = _rnn(H, recurrent_matrix(H, 0.9, kind, seed=0, nonnormality=strength), D=2)
+        small = decay_rate(hidden_grad_norms(rnn, 0.01 * noise, seed=0), 20, T + 1)
+        for scale in (0.3, 1.0):
+            rate = decay_rate(hidden_grad_norms(rnn, scale * noise, seed=0), 20, T + 1)
+            if slower:
+                assert rate > small + 0.05 and rate > 0.9 + 0.04
+            else:
+                assert rate <= 0.9 + 1e-9 and rate <= small + 1e-9
 
 
 def test_exploding_in_the_linear_regime_and_bounded_by_saturation():
@@ -193,4 +229,8 @@ def test_gradient_plots_have_titles_labels_and_the_data():
     np.testing.assert_allclose(lines[0].get_ydata(), norms[::-1])
     np.testing.assert_allclose(lines[1].get_ydata(), 0.1 ** np.arange(4))
     assert axes[3].get_lines()[0].get_color() == "C3"
+    # Jacobian norms are drawn at the time steps t = 0..T-1, as the arrays index them
+    np.testing.assert_array_equal(axes[2].get_lines()[0].get_xdata(), [0, 1, 2])
+    assert gplot.plot_grad_norms({"a": norms}, ylabel="gradient norm").get_ylabel() == \
+        "gradient norm"
     plt.close("all")

@@ -1,17 +1,23 @@
 r"""Tools to watch gradients vanish or explode.
 
-Backpropagating from h_T to an earlier state h_k multiplies Jacobians, one per
-step (column form, vectors are columns)::
+Time steps are t = 0..T-1, as the arrays index them (``hs[:, t]`` is h_t); the
+state before the first step is h_{-1} (the code's ``h0``). Backpropagating from
+the last state h_{T-1} to an earlier state h_k multiplies Jacobians, one per
+step, the latest on the left (entry (i, j) of dh_t/dh_{t-1} is dh_{t,i}/dh_{t-1,j})::
 
-    dh_t / dh_{t-1} = diag(1 - h_t^2) W_h                (H, H), for h_t = tanh(a_t)
-    dh_T / dh_k     = prod_{t=T}^{k+1} diag(1 - h_t^2) W_h
+    J_t = dh_t / dh_{t-1}  = diag(1 - h_t^2) W_h              (H, H), for h_t = tanh(a_t)
+    dh_{T-1} / dh_k        = J_{T-1} J_{T-2} ... J_{k+1}      (T - 1 - k factors)
+    dL/dh_k                = dL/dh_{T-1} J_{T-1} ... J_{k+1}  (gradients as rows, like ``dh``)
+
+The distance back in time of h_k is T - 1 - k: 0 for h_{T-1}, T for h_{-1}.
 
 Each factor stretches a vector by at most gamma * ||W_h||_2, with gamma = 1
 the largest slope of tanh; hence (Pascanu, Mikolov & Bengio, 2013) a largest
 singular value of W_h below 1 is *sufficient* for the gradient to vanish
-exponentially, and one above 1 is *necessary* for it to explode. The long-run
-rate of a product of the same matrix is set by its spectral radius, which can
-be much smaller than its largest singular value when W_h is not normal.
+exponentially, and one above 1 is *necessary* for it to explode (neither
+converse holds). The long-run rate of a product of the same matrix is set by
+its spectral radius (Gelfand's formula, ||W^k||^(1/k) -> rho(W)), which can be
+much smaller than its largest singular value when W_h is not normal.
 
 Functions here return plain numpy arrays; the plots are in
 :mod:`minirnn.plot.gradients`.
@@ -94,18 +100,19 @@ def recurrent_matrix(H: int, radius: float = 1.0, kind: str = "gaussian", seed=N
 
 
 def step_jacobians(hs, Wh):
-    r"""The Jacobians :math:`\partial h_t / \partial h_{t-1} = \mathrm{diag}(1 - h_t^2) W_h`.
+    r"""The Jacobians :math:`J_t = \partial h_t / \partial h_{t-1} = \mathrm{diag}(1 - h_t^2) W_h`.
 
     Parameters
     ----------
     hs : ndarray, shape (T, H) or (N, T, H)
-        Hidden states h_1..h_T of a tanh RNN (``RNN.forward`` output).
+        Hidden states h_0..h_{T-1} of a tanh RNN (``RNN.forward`` output).
     Wh : ndarray, shape (H, H)
 
     Returns
     -------
     J : ndarray, shape (T, H, H) or (N, T, H, H)
-        ``J[..., t, :, :]`` is dh_{t+1}/dh_t in column form (row i: output unit i).
+        ``J[..., t, :, :]`` is dh_t/dh_{t-1}, t = 0..T-1: entry (i, j) is
+        dh_{t,i}/dh_{t-1,j}, so row i is row i of W_h times the slope of unit i.
     """
     Wh = check_float_array(Wh, "Wh", ("H", "H"), where="step_jacobians")
     H = Wh.shape[0]
@@ -120,13 +127,15 @@ def jacobian_products(jacs):
     Parameters
     ----------
     jacs : ndarray, shape (T, H, H)
-        ``jacs[t]`` = dh_{t+1}/dh_t, as from :func:`step_jacobians`.
+        ``jacs[t]`` = dh_t/dh_{t-1}, as from :func:`step_jacobians`.
 
     Returns
     -------
     P : ndarray, shape (T + 1, H, H)
-        ``P[k]`` = dh_T/dh_{T-k} = jacs[T-1] @ jacs[T-2] @ ... @ jacs[T-k];
-        ``P[0]`` is the identity.
+        ``P[k]`` = dh_{T-1}/dh_{T-1-k} = jacs[T-1] @ jacs[T-2] @ ... @ jacs[T-k]
+        for the distance k = 0..T (``P[T]`` reaches the initial state h_{-1});
+        ``P[0]`` is the identity. A row gradient g = dL/dh_{T-1} gives
+        dL/dh_{T-1-k} = g @ P[k].
     """
     jacs = check_float_array(jacs, "jacs", ("T", "H", "H"), where="jacobian_products")
     T, H, _ = jacs.shape
@@ -146,10 +155,10 @@ def spectral_norms(mats):
 def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = "h"):
     r"""Record :math:`\|\partial L / \partial h_t\|` for every t, the loss sitting at the end.
 
-    The loss is :math:`L = \langle g, h_T \rangle` (summed over the batch) for
-    a fixed direction g, so dL/dh_T = g; the backward pass then runs step by
-    step with the minirnn step functions and the norm of the gradient
-    reaching each h_t is stored.
+    The loss is :math:`L = \langle g, h_{T-1} \rangle` (summed over the batch)
+    for a fixed direction g, so dL/dh_{T-1} = g; the backward pass then runs
+    step by step with the minirnn step functions and the norm of the gradient
+    reaching each h_t, down to the initial state h_{-1}, is stored.
 
     Parameters
     ----------
@@ -157,7 +166,7 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
         Its current ``params`` are used (its state and grads are not touched).
     xs : ndarray, shape (N, T, D)
     h0 : ndarray, shape (N, H), optional
-        Initial hidden state (zeros by default; the LSTM's c0 is zeros).
+        Initial hidden state h_{-1} (zeros by default; the LSTM's c0 is zeros).
     dh_last : ndarray, shape (N, H), optional
         g. By default a random direction (from ``seed``) of norm 1.
     seed : int or numpy.random.Generator, optional
@@ -167,10 +176,11 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     Returns
     -------
     norms : ndarray, shape (T + 1,)
-        ``norms[t]`` = ||dL/dh_t|| (Frobenius norm over the batch) for
-        t = 0..T; ``norms[0]`` is the initial state, ``norms[T]`` = ||g||
-        (for ``which="c"``: ||dL/dc_T||, the part of g that reaches c_T).
-        The distance back in time is ``T - t``: ``norms[::-1]`` is indexed by it.
+        In time order: ``norms[t + 1]`` = ||dL/dh_t|| (Frobenius norm over the
+        batch) for t = -1..T-1; ``norms[0]`` is the initial state h_{-1} (the
+        code's ``h0``), ``norms[T]`` = ||g|| (for ``which="c"``: ||dL/dc_{T-1}||,
+        the part of g that reaches c_{T-1}). ``norms[::-1]`` is indexed by the
+        distance back in time k = T - 1 - t.
     """
     where = "hidden_grad_norms"
     is_lstm = isinstance(layer, LSTM)
@@ -200,15 +210,15 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     dc = np.zeros((N, H))
     if which == "h":
         norms[T] = np.linalg.norm(dh)
-    else:                                  # dL/dc_T = dL/dh_T * o_T * (1 - tanh(c_T)^2)
+    else:                          # dL/dc_{T-1} = dL/dh_{T-1} * o * (1 - tanh(c_{T-1})^2)
         o, tanh_c = caches[-1][8], caches[-1][9]
         norms[T] = np.linalg.norm(dh * o * (1.0 - tanh_c ** 2))
-    for t in range(T - 1, -1, -1):         # caches[t] produced h_{t+1} from h_t
+    for t in range(T - 1, -1, -1):         # caches[t] produced h_t from h_{t-1}
         if is_lstm:
             _, dh, dc, _, _, _ = lstm_step_backward(dh, dc, caches[t])
         else:
             _, dh, _, _, _ = rnn_step_backward(dh, caches[t])
-        norms[t] = np.linalg.norm(dh if which == "h" else dc)
+        norms[t] = np.linalg.norm(dh if which == "h" else dc)     # now dL/dh_{t-1}
     return norms
 
 

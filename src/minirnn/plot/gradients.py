@@ -27,18 +27,22 @@ def plot_tanh(ax=None):
     return ax
 
 
-def plot_grad_norms(curves: dict, ax=None, rates: dict | None = None, title: str | None = None):
+def plot_grad_norms(curves: dict, ax=None, rates: dict | None = None, title: str | None = None,
+                    ylabel: str | None = None):
     """Gradient norm against the distance back in time, log scale.
 
     Parameters
     ----------
     curves : dict
-        label -> norms of shape (T + 1,) in time order (as from
-        :func:`minirnn.analysis.hidden_grad_norms`); plotted against the
-        distance ``k = T - t``.
+        label -> norms of shape (T + 1,) in time order, ``norms[t + 1]`` for
+        ``h_t``, t = -1..T-1 (as from :func:`minirnn.analysis.hidden_grad_norms`);
+        plotted against the distance ``k = T - 1 - t`` (0 for the last state,
+        T for the initial state h_{-1}).
     rates : dict, optional
-        label -> a per-step factor r; drawn as a dashed line ``norms_T * r^k``.
+        label -> a per-step factor r; drawn as a dashed line ``norm_{T-1} * r^k``.
     title : str, optional
+    ylabel : str, optional
+        Default: the norm of dL/dh_t.
     """
     ax = _axes(ax)
     for j, (label, norms) in enumerate(curves.items()):
@@ -48,8 +52,8 @@ def plot_grad_norms(curves: dict, ax=None, rates: dict | None = None, title: str
         if rates and label in rates:
             k = np.arange(len(by_dist))
             ax.semilogy(k, by_dist[0] * rates[label] ** k, color=color, ls="--", lw=1)
-    ax.set_xlabel("distance back in time $k = T - t$")
-    ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (log scale)")
+    ax.set_xlabel("distance back in time $k = T - 1 - t$")
+    ax.set_ylabel(ylabel or r"$\|\partial L / \partial h_t\|$ (log scale)")
     ax.set_title(title or "Gradient norm versus distance back in time")
     ax.legend(fontsize="small")
     return ax
@@ -61,13 +65,14 @@ def plot_jacobian_norms(norms, bound: float, ax=None, label: str = "", title: st
     Parameters
     ----------
     norms : ndarray, shape (..., T)
-        Spectral norms of the step Jacobians; every row is one sequence.
+        Spectral norms of the step Jacobians J_t = dh_t/dh_{t-1}, t = 0..T-1;
+        every row is one sequence.
     bound : float
         gamma * ||W_h||_2.
     """
     ax = _axes(ax)
     norms = np.atleast_2d(norms)
-    t = np.arange(1, norms.shape[-1] + 1)
+    t = np.arange(norms.shape[-1])                  # time steps 0..T-1
     for row in norms:
         ax.plot(t, row, ".", ms=3, color="C0", alpha=0.6)
     ax.axhline(bound, color="C3", lw=1.5,
