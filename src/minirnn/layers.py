@@ -18,6 +18,7 @@ from ._checks import (
     check_positive_int,
     check_token_ids,
 )
+from ._threads import limit_blas_threads
 
 
 class Layer:
@@ -38,6 +39,18 @@ class Layer:
 
     def _init_grads(self) -> None:
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def _scratch(self, name: str, shape: tuple) -> np.ndarray:
+        """A work array of this shape and the layer's dtype, reused from call to call.
+
+        Only for arrays that never leave the method that fills them (not returned,
+        not cached): the next call overwrites them.
+        """
+        scratch = self.__dict__.setdefault("_scratch_arrays", {})
+        buf = scratch.get(name)
+        if buf is None or buf.shape != shape:
+            buf = scratch[name] = np.empty(shape, dtype=self.dtype)
+        return buf
 
     def _need_cache(self, where: str):
         if getattr(self, "_cache", None) is None:
@@ -147,18 +160,19 @@ class RNN(Layer):
 
         # Time-major copy of the inputs so that xs_tm[t] is contiguous.
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2))              # (T, N, D)
-        # Parallel over time: the input projection of all T steps at once.
-        hs = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, H)          # (T, N, H)
-        hs += b
-        # Sequential: each step needs h_{t-1}. hs[t] holds a_t, then h_t (tanh in place).
         WhT = Wh.T
         rec = np.empty((N, H), dtype=self.dtype)
-        h = h0
-        for t in range(T):
-            np.matmul(h, WhT, out=rec)
-            hs[t] += rec
-            np.tanh(hs[t], out=hs[t])
-            h = hs[t]
+        with limit_blas_threads(N, H):     # one BLAS thread for mid-size layers (_threads.py)
+            # Parallel over time: the input projection of all T steps at once.
+            hs = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, H)      # (T, N, H)
+            hs += b
+            # Sequential: each step needs h_{t-1}. hs[t] holds a_t, then h_t (tanh in place).
+            h = h0
+            for t in range(T):
+                np.matmul(h, WhT, out=rec)
+                hs[t] += rec
+                np.tanh(hs[t], out=hs[t])
+                h = hs[t]
 
         self._cache = (xs_tm, h0, hs)
         if self.stateful:
@@ -187,21 +201,27 @@ class RNN(Layer):
                                 where, self.dtype)
         Wx, Wh = self.params["Wx"], self.params["Wh"]
 
-        das = 1.0 - hs * hs                        # tanh'(a_t) for all t, then da_t in place
+        # Work arrays that never leave this method are kept between calls: a fresh
+        # (T, N, H) array every call costs more than the arithmetic done on it.
+        das = self._scratch("das", (T, N, H))
+        np.multiply(hs, hs, out=das)               # tanh'(a_t) = 1 - h_t^2 for all t,
+        np.subtract(1.0, das, out=das)             # then da_t in place
+        h_prev = self._scratch("h_prev", (T, N, H))
+        h_prev[0], h_prev[1:] = h0, hs[:-1]        # h_{t-1} for every t
         dh_in = dhs.transpose(1, 0, 2)             # (T, N, H) view
         dh = np.zeros((N, H), dtype=self.dtype)    # gradient arriving from step t+1
-        for t in range(T - 1, -1, -1):
-            das[t] *= dh_in[t] + dh                # da_t = (dL/dh_t) * tanh'(a_t)
-            dh = das[t] @ Wh                       # dL/dh_{t-1} through the recurrence
-        self.dh0 = dh
+        with limit_blas_threads(N, H):
+            for t in range(T - 1, -1, -1):
+                das[t] *= dh_in[t] + dh            # da_t = (dL/dh_t) * tanh'(a_t)
+                dh = das[t] @ Wh                   # dL/dh_{t-1} through the recurrence
+            self.dh0 = dh
 
-        # Shared weights: their gradient is the sum over time steps, one product each.
-        da2 = das.reshape(T * N, H)
-        h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
-        self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
-        self.grads["Wh"][...] = da2.T @ h_prev
-        self.grads["b"][...] = da2.sum(axis=0)
-        dxs = (da2 @ Wx).reshape(T, N, D)
+            # Shared weights: their gradient is the sum over time steps, one product each.
+            da2 = das.reshape(T * N, H)
+            self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
+            self.grads["Wh"][...] = da2.T @ h_prev.reshape(T * N, H)
+            self.grads["b"][...] = da2.sum(axis=0)
+            dxs = (da2 @ Wx).reshape(T, N, D)
         return np.ascontiguousarray(dxs.transpose(1, 0, 2))
 
 

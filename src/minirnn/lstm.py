@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_dtype, check_float_array, check_positive_int
+from ._threads import limit_blas_threads
 from .layers import Layer
 
 
@@ -288,38 +289,39 @@ class LSTM(Layer):
 
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2))              # (T, N, D)
         # Parallel over time: the input projection of all T steps, all 4 blocks at once.
-        gates = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, 4 * H)   # (T, N, 4H)
-        gates += b
-        cs = np.empty((T, N, H), dtype=self.dtype)       # cell states c_t
-        tcs = np.empty((T, N, H), dtype=self.dtype)      # tanh(c_t), reused by backward
-        hs = np.empty((T, N, H), dtype=self.dtype)
-        dgates = np.empty((T, N, 4 * H), dtype=self.dtype)  # d(gate)/d(pre-activation)
-        WhT = Wh.T
-        rec = np.empty((N, 4 * H), dtype=self.dtype)
-        ig = np.empty((N, H), dtype=self.dtype)
-        h, c = h0, c0
-        for t in range(T):
-            # Sequential: each step needs h_{t-1}. gates[t] holds a_t, then (i, f, g, o).
-            a = gates[t]
-            np.matmul(h, WhT, out=rec)
-            a += rec
-            g = np.tanh(a[:, 2 * H:3 * H])
-            sigmoid(a, out=a)                     # i, f, o (one call for all blocks)...
-            a[:, 2 * H:3 * H] = g                 # ...and the candidate block is tanh
-            # Local derivatives while a is in cache: s(1 - s) = s - s^2, and 1 - g^2.
-            d = dgates[t]
-            np.multiply(a, a, out=d)
-            np.negative(d, out=d)
-            d[:, :2 * H] += a[:, :2 * H]
-            d[:, 2 * H:3 * H] += 1.0
-            d[:, 3 * H:] += a[:, 3 * H:]
-            i, f, o = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
-            np.multiply(f, c, out=cs[t])          # keep part of the old memory
-            np.multiply(i, g, out=ig)             # write part of the candidate
-            cs[t] += ig
-            np.tanh(cs[t], out=tcs[t])
-            np.multiply(o, tcs[t], out=hs[t])     # show part of the memory
-            h, c = hs[t], cs[t]
+        with limit_blas_threads(N, 2 * H):   # one BLAS thread for mid-size layers
+            gates = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, 4 * H)   # (T, N, 4H)
+            gates += b
+            cs = np.empty((T, N, H), dtype=self.dtype)       # cell states c_t
+            tcs = np.empty((T, N, H), dtype=self.dtype)      # tanh(c_t), reused by backward
+            hs = np.empty((T, N, H), dtype=self.dtype)
+            dgates = np.empty((T, N, 4 * H), dtype=self.dtype)  # d(gate)/d(pre-activation)
+            WhT = Wh.T
+            rec = np.empty((N, 4 * H), dtype=self.dtype)
+            ig = np.empty((N, H), dtype=self.dtype)
+            h, c = h0, c0
+            for t in range(T):
+                # Sequential: each step needs h_{t-1}. gates[t] holds a_t, then (i, f, g, o).
+                a = gates[t]
+                np.matmul(h, WhT, out=rec)
+                a += rec
+                g = np.tanh(a[:, 2 * H:3 * H])
+                sigmoid(a, out=a)                     # i, f, o (one call for all blocks)...
+                a[:, 2 * H:3 * H] = g                 # ...and the candidate block is tanh
+                # Local derivatives while a is in cache: s(1 - s) = s - s^2, and 1 - g^2.
+                d = dgates[t]
+                np.multiply(a, a, out=d)
+                np.negative(d, out=d)
+                d[:, :2 * H] += a[:, :2 * H]
+                d[:, 2 * H:3 * H] += 1.0
+                d[:, 3 * H:] += a[:, 3 * H:]
+                i, f, o = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
+                np.multiply(f, c, out=cs[t])          # keep part of the old memory
+                np.multiply(i, g, out=ig)             # write part of the candidate
+                cs[t] += ig
+                np.tanh(cs[t], out=tcs[t])
+                np.multiply(o, tcs[t], out=hs[t])     # show part of the memory
+                h, c = hs[t], cs[t]
 
         self._cache = (xs_tm, h0, c0, gates, dgates, cs, tcs, hs)
         if self.stateful:
@@ -353,33 +355,35 @@ class LSTM(Layer):
         dh = np.zeros((N, H), dtype=self.dtype)    # dL/dh_t arriving from step t+1
         dc = np.zeros((N, H), dtype=self.dtype)    # dL/dc_t arriving from step t+1
         dc_t = np.empty((N, H), dtype=self.dtype)
-        for t in range(T - 1, -1, -1):
-            a, da, tc = gates[t], das[t], tcs[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            c_prev = cs[t - 1] if t > 0 else c0
-            dh_t = dh_in[t] + dh
-            # dc_t = dc + dh_t * o * (1 - tanh(c_t)^2): c_t reaches the loss directly and via h_t
-            np.multiply(tc, tc, out=dc_t)
-            np.subtract(1.0, dc_t, out=dc_t)
-            dc_t *= o
-            dc_t *= dh_t
-            dc_t += dc
-            # gradients with respect to the gate values i, f, g, o ...
-            np.multiply(dc_t, g, out=da[:, :H])
-            np.multiply(dc_t, c_prev, out=da[:, H:2 * H])
-            np.multiply(dc_t, i, out=da[:, 2 * H:3 * H])
-            np.multiply(dh_t, tc, out=da[:, 3 * H:])
-            # ... then through the squashing functions: sigmoid' = s(1 - s), tanh' = 1 - g^2
-            da *= dgates[t]
-            dh = da @ Wh                           # dL/dh_{t-1} through the four gates
-            dc = dc_t * f                          # dL/dc_{t-1}: the additive path
-        self.dh0, self.dc0 = dh, dc
+        with limit_blas_threads(N, 2 * H):
+            for t in range(T - 1, -1, -1):
+                a, da, tc = gates[t], das[t], tcs[t]
+                i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+                c_prev = cs[t - 1] if t > 0 else c0
+                dh_t = dh_in[t] + dh
+                # dc_t = dc + dh_t * o * (1 - tanh(c_t)^2): c_t reaches the loss directly
+                # and via h_t
+                np.multiply(tc, tc, out=dc_t)
+                np.subtract(1.0, dc_t, out=dc_t)
+                dc_t *= o
+                dc_t *= dh_t
+                dc_t += dc
+                # gradients with respect to the gate values i, f, g, o ...
+                np.multiply(dc_t, g, out=da[:, :H])
+                np.multiply(dc_t, c_prev, out=da[:, H:2 * H])
+                np.multiply(dc_t, i, out=da[:, 2 * H:3 * H])
+                np.multiply(dh_t, tc, out=da[:, 3 * H:])
+                # ... then through the squashing functions: sigmoid' = s(1 - s), tanh' = 1 - g^2
+                da *= dgates[t]
+                dh = da @ Wh                           # dL/dh_{t-1} through the four gates
+                dc = dc_t * f                          # dL/dc_{t-1}: the additive path
+            self.dh0, self.dc0 = dh, dc
 
-        # Shared weights: their gradient is the sum over time steps, one product each.
-        da2 = das.reshape(T * N, 4 * H)
-        h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
-        self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
-        self.grads["Wh"][...] = da2.T @ h_prev
-        self.grads["b"][...] = da2.sum(axis=0)
-        dxs = (da2 @ Wx).reshape(T, N, D)
+            # Shared weights: their gradient is the sum over time steps, one product each.
+            da2 = das.reshape(T * N, 4 * H)
+            h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
+            self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
+            self.grads["Wh"][...] = da2.T @ h_prev
+            self.grads["b"][...] = da2.sum(axis=0)
+            dxs = (da2 @ Wx).reshape(T, N, D)
         return np.ascontiguousarray(dxs.transpose(1, 0, 2))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_float_array, check_positive_int, check_token_ids
+from ._threads import limit_blas_threads_when_busy
 from .functional import rnn_step_forward
 from .layers import RNN, Embedding, Layer, Linear
 from .losses import softmax, softmax_cross_entropy
@@ -527,10 +528,11 @@ def fit(model, x, y, steps: int, batch_size: int = 32, lr: float = 0.01, seed=No
     losses = []
     for _ in range(steps):
         idx = rng.choice(n, size=min(batch_size, n), replace=False)
-        losses.append(model.loss(x[idx], y[idx]))
-        model.backward()
-        clip_grad_norm(model.grads, max_norm)
-        opt.step(model.params, model.grads)
+        with limit_blas_threads_when_busy():     # see _threads.py
+            losses.append(model.loss(x[idx], y[idx]))
+            model.backward()
+            clip_grad_norm(model.grads, max_norm)
+            opt.step(model.params, model.grads)
     return losses
 
 

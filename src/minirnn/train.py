@@ -32,6 +32,7 @@ import sys
 import numpy as np
 
 from ._checks import check_positive_int, check_token_ids
+from ._threads import limit_blas_threads_when_busy
 from .losses import log_softmax
 from .optim import clip_grad_norm
 
@@ -140,7 +141,8 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
         model.reset_state()
         for x, y in batches(ids, N, seq_len):
             _carry(model, x.shape[0])
-            logp = log_softmax(model.forward(x))                     # (n, t, V)
+            with limit_blas_threads_when_busy():
+                logp = log_softmax(model.forward(x))                 # (n, t, V)
             total -= float(np.take_along_axis(logp, y[..., None], axis=-1).sum())
             count += y.size
     return total / count
@@ -275,12 +277,13 @@ def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, op
             total, count, norms = 0.0, 0, 0.0
             steps = 0
             for x, y in batches(train_ids, N, T):
-                _carry(model, x.shape[0])
-                loss = model.loss(x, y)
-                model.backward()
-                if clip is not None:
-                    norms += clip_grad_norm(grads, clip)
-                optimizer.step(params, grads)
+                with limit_blas_threads_when_busy():   # see _threads.py: 2.5x on a busy machine
+                    _carry(model, x.shape[0])
+                    loss = model.loss(x, y)
+                    model.backward()
+                    if clip is not None:
+                        norms += clip_grad_norm(grads, clip)
+                    optimizer.step(params, grads)
                 history["step_loss"].append(loss)
                 total += loss * y.size
                 count += y.size

@@ -1,0 +1,464 @@
+"""Copy weights between minirnn and PyTorch, in both directions (optional extra).
+
+minirnn's layers use PyTorch's layout on purpose (weights are (out, in), the
+LSTM's gate blocks are stacked in the order i, f, g, o), so moving a model
+across is a copy, not a conversion:
+
+============================  ==========================================
+minirnn                       PyTorch
+============================  ==========================================
+``RNN.params["Wx"]`` (H, D)   ``nn.RNN.weight_ih_l0``
+``RNN.params["Wh"]`` (H, H)   ``nn.RNN.weight_hh_l0``
+``RNN.params["b"]`` (H,)      ``bias_ih_l0 + bias_hh_l0`` (see below)
+``LSTM`` (4H, D), (4H, H)     ``nn.LSTM``, the same names
+``RNNLM`` embed / rnn / out   :class:`TorchRNNLM` embed / rnn / out
+============================  ==========================================
+
+**The two biases.** PyTorch adds two bias vectors, ``b_ih`` and ``b_hh``, at
+every step; only their sum matters, and minirnn keeps that sum as one ``b``.
+Going to PyTorch, ``b`` is put into ``bias_ih_l0`` and ``bias_hh_l0`` is set
+to zero; coming back, ``b = bias_ih_l0 + bias_hh_l0``. A round trip therefore
+gives the same model (the same outputs and gradients with respect to every
+input), but not bit-identical torch parameters when ``bias_hh_l0`` was not
+zero. Note that PyTorch's gradients of ``bias_ih_l0`` and ``bias_hh_l0`` are
+each equal to minirnn's ``grads["b"]``, so an optimizer moves both and their
+sum twice as far as minirnn moves ``b``: pass ``single_bias=True`` to freeze
+``bias_hh_l0`` at zero when training must follow minirnn's exactly.
+
+Created torch modules use ``batch_first=True``, as minirnn's arrays are
+(N, T, ...), and the dtype of the minirnn layer (float64 by default; torch's
+default is float32). Copying into an existing module or layer converts the
+values to the destination's dtype and device.
+
+This module needs PyTorch (``pip install "minirnn[torch]"``); the rest of
+minirnn never imports it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "minirnn.torch_bridge needs PyTorch, which minirnn does not install by default. "
+        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`); "
+        "the rest of minirnn works without it."
+    ) from exc
+
+from .layers import RNN
+from .lm import RNNLM
+from .lstm import LSTM
+
+__all__ = [
+    "RNNLM_TORCH_NAMES",
+    "TorchRNNLM",
+    "from_torch",
+    "lstm_from_torch",
+    "lstm_to_torch",
+    "rnn_from_torch",
+    "rnn_to_torch",
+    "rnnlm_from_torch",
+    "rnnlm_grads_from_torch",
+    "rnnlm_to_torch",
+    "to_torch",
+]
+
+#: minirnn's RNNLM parameter names and the TorchRNNLM parameters they correspond to
+#: (``rnn.b`` is ``rnn.bias_ih_l0 + rnn.bias_hh_l0``; its gradient equals each one's).
+RNNLM_TORCH_NAMES = {
+    "embed.W": "embed.weight",
+    "rnn.Wx": "rnn.weight_ih_l0",
+    "rnn.Wh": "rnn.weight_hh_l0",
+    "rnn.b": "rnn.bias_ih_l0",
+    "out.W": "out.weight",
+    "out.b": "out.bias",
+}
+
+_TORCH_DTYPES = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
+_NUMPY_DTYPES = {v: k for k, v in _TORCH_DTYPES.items()}
+
+
+class TorchRNNLM(nn.Module):
+    """The PyTorch twin of :class:`minirnn.lm.RNNLM`: Embedding -> RNN (tanh) -> Linear.
+
+    Parameters
+    ----------
+    vocab_size, embed_dim, hidden_size : int
+        V, E and H, as for ``RNNLM``.
+    dtype : torch.dtype
+        ``torch.float64`` (default, as minirnn) or ``torch.float32``.
+
+    Attributes
+    ----------
+    embed : nn.Embedding
+        ``weight`` (V, E), minirnn's ``embed.W``.
+    rnn : nn.RNN
+        One layer, tanh, ``batch_first=True``.
+    out : nn.Linear
+        ``weight`` (V, H) and ``bias`` (V,), minirnn's ``out.W`` and ``out.b``.
+    """
+
+    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int,
+                 dtype=torch.float64):
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("embed_dim", embed_dim),
+                            ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"TorchRNNLM: {name} must be a positive int, got {value!r}")
+        if dtype not in _NUMPY_DTYPES:
+            raise TypeError(f"TorchRNNLM: dtype must be torch.float64 or torch.float32, "
+                            f"got {dtype}")
+        vocab_size, embed_dim, hidden_size = int(vocab_size), int(embed_dim), int(hidden_size)
+        self.vocab_size, self.embed_dim, self.hidden_size = vocab_size, embed_dim, hidden_size
+        self.embed = nn.Embedding(vocab_size, embed_dim, dtype=dtype)
+        self.rnn = nn.RNN(embed_dim, hidden_size, batch_first=True, dtype=dtype)
+        self.out = nn.Linear(hidden_size, vocab_size, dtype=dtype)
+
+    def forward(self, ids, h0=None):
+        """Scores for the next word at every position.
+
+        Parameters
+        ----------
+        ids : LongTensor, shape (N, T)
+        h0 : Tensor, shape (1, N, H), optional
+            Initial hidden state (PyTorch's convention: a leading layer axis).
+
+        Returns
+        -------
+        logits : Tensor, shape (N, T, V)
+        h_n : Tensor, shape (1, N, H)
+            The last hidden state, to carry to the next window.
+        """
+        hs, h_n = self.rnn(self.embed(ids), h0)
+        return self.out(hs), h_n
+
+
+# ----------------------------------------------------------------- helpers
+def _torch_dtype(np_dtype, where: str):
+    try:
+        return _TORCH_DTYPES[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(f"{where}: dtype must be float64 or float32, got {np_dtype}") from None
+
+
+def _to_tensor_(param, array: np.ndarray, name: str, where: str) -> None:
+    """Copy a numpy array into a torch parameter in place (dtype/device of the parameter)."""
+    if tuple(param.shape) != array.shape:
+        raise ValueError(f"{where}: {name} must have shape {tuple(param.shape)}, "
+                         f"got {array.shape}")
+    with torch.no_grad():
+        param.copy_(torch.from_numpy(np.ascontiguousarray(array)))
+
+
+def _to_array_(array: np.ndarray, tensor, name: str, where: str) -> None:
+    """Copy a torch tensor into a numpy array in place (dtype of the array)."""
+    value = tensor.detach().to("cpu").numpy()
+    if value.shape != array.shape:
+        raise ValueError(f"{where}: {name} must have shape {array.shape}, got {value.shape}")
+    array[...] = value
+
+
+def _check_recurrent(module, cls, where: str) -> None:
+    """A single-layer, unidirectional, biased recurrent module of type ``cls``."""
+    if not isinstance(module, cls):
+        raise TypeError(f"{where}: expected a torch.nn.{cls.__name__}, "
+                        f"got {type(module).__name__}")
+    problems = []
+    if module.num_layers != 1:
+        problems.append(f"num_layers={module.num_layers} (need 1: stack minirnn layers instead)")
+    if module.bidirectional:
+        problems.append("bidirectional=True (need False)")
+    if not module.bias:
+        problems.append("bias=False (need True)")
+    if getattr(module, "proj_size", 0):
+        problems.append(f"proj_size={module.proj_size} (need 0)")
+    if cls is nn.RNN and module.nonlinearity != "tanh":
+        problems.append(f"nonlinearity={module.nonlinearity!r} (need 'tanh')")
+    if problems:
+        raise ValueError(f"{where}: this {cls.__name__} has no minirnn equivalent: "
+                         + "; ".join(problems))
+
+
+def _check_sizes(module, layer, where: str) -> None:
+    if (module.input_size, module.hidden_size) != (layer.input_size, layer.hidden_size):
+        raise ValueError(f"{where}: sizes differ: the torch module has input_size="
+                         f"{module.input_size}, hidden_size={module.hidden_size}; the minirnn "
+                         f"layer has input_size={layer.input_size}, "
+                         f"hidden_size={layer.hidden_size}")
+
+
+def _recurrent_to_torch(layer, module, cls, where: str, single_bias: bool = False):
+    if module is None:
+        module = cls(layer.input_size, layer.hidden_size, batch_first=True,
+                     dtype=_torch_dtype(layer.dtype, where))
+    else:
+        _check_recurrent(module, cls, where)
+        _check_sizes(module, layer, where)
+    _to_tensor_(module.weight_ih_l0, layer.params["Wx"], "Wx (weight_ih_l0)", where)
+    _to_tensor_(module.weight_hh_l0, layer.params["Wh"], "Wh (weight_hh_l0)", where)
+    _to_tensor_(module.bias_ih_l0, layer.params["b"], "b (bias_ih_l0)", where)
+    with torch.no_grad():
+        module.bias_hh_l0.zero_()        # the whole bias lives in bias_ih_l0
+    if single_bias:
+        module.bias_hh_l0.requires_grad_(False)   # optimizers then train one bias, as minirnn
+    return module
+
+
+def _recurrent_from_torch(module, layer, cls, layer_cls, where: str):
+    _check_recurrent(module, cls, where)
+    if layer is None:
+        dtype = _NUMPY_DTYPES.get(module.weight_ih_l0.dtype)
+        if dtype is None:
+            raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
+                            f"got {module.weight_ih_l0.dtype}")
+        layer = layer_cls(module.input_size, module.hidden_size, seed=0, dtype=dtype)
+    elif not isinstance(layer, layer_cls):
+        raise TypeError(f"{where}: expected a minirnn {layer_cls.__name__} to copy into, "
+                        f"got {type(layer).__name__}")
+    else:
+        _check_sizes(module, layer, where)
+    _to_array_(layer.params["Wx"], module.weight_ih_l0, "weight_ih_l0 (Wx)", where)
+    _to_array_(layer.params["Wh"], module.weight_hh_l0, "weight_hh_l0 (Wh)", where)
+    _to_array_(layer.params["b"], module.bias_ih_l0 + module.bias_hh_l0,
+               "bias_ih_l0 + bias_hh_l0 (b)", where)
+    return layer
+
+
+# ------------------------------------------------------------- RNN and LSTM
+def rnn_to_torch(rnn: RNN, module=None, single_bias: bool = False):
+    """Copy a minirnn :class:`~minirnn.layers.RNN` into a ``torch.nn.RNN``.
+
+    Parameters
+    ----------
+    rnn : minirnn.layers.RNN
+    module : torch.nn.RNN, optional
+        Copy into this module (one layer, tanh, unidirectional, with biases,
+        the same sizes). Default: a new ``nn.RNN(D, H, batch_first=True)`` in
+        the layer's dtype.
+    single_bias : bool
+        Also freeze ``bias_hh_l0`` at zero (``requires_grad=False``). The
+        forward pass and the gradients are the same either way, but an
+        optimizer moves *both* torch biases by a step each, so their sum, the
+        bias that matters, moves twice as far as minirnn's single ``b``. With
+        ``single_bias=True`` training follows minirnn's trajectory exactly.
+
+    Returns
+    -------
+    torch.nn.RNN
+        ``weight_ih_l0 = Wx``, ``weight_hh_l0 = Wh``, ``bias_ih_l0 = b`` and
+        ``bias_hh_l0 = 0``.
+    """
+    if not isinstance(rnn, RNN):
+        raise TypeError(f"rnn_to_torch: expected a minirnn RNN, got {type(rnn).__name__}")
+    return _recurrent_to_torch(rnn, module, nn.RNN, "rnn_to_torch", single_bias)
+
+
+def rnn_from_torch(module, rnn: RNN | None = None) -> RNN:
+    """Copy a ``torch.nn.RNN`` (one layer, tanh, unidirectional) into a minirnn RNN.
+
+    Parameters
+    ----------
+    module : torch.nn.RNN
+    rnn : minirnn.layers.RNN, optional
+        Copy into this layer, in place (an optimizer holding its arrays sees
+        the new values). Default: a new ``RNN`` in the module's dtype.
+
+    Returns
+    -------
+    minirnn.layers.RNN
+        With ``b = bias_ih_l0 + bias_hh_l0``.
+    """
+    return _recurrent_from_torch(module, rnn, nn.RNN, RNN, "rnn_from_torch")
+
+
+def lstm_to_torch(lstm: LSTM, module=None, single_bias: bool = False):
+    """Copy a minirnn :class:`~minirnn.lstm.LSTM` into a ``torch.nn.LSTM``.
+
+    The gate blocks (i, f, g, o) are stacked in the same order in both, so the
+    weights are copied as they are; ``b`` goes into ``bias_ih_l0`` and
+    ``bias_hh_l0`` is set to zero.
+
+    Parameters
+    ----------
+    lstm : minirnn.lstm.LSTM
+    module : torch.nn.LSTM, optional
+        Copy into this module (one layer, unidirectional, with biases, no
+        projection, the same sizes). Default: a new
+        ``nn.LSTM(D, H, batch_first=True)`` in the layer's dtype.
+    single_bias : bool
+        Freeze ``bias_hh_l0`` at zero, as in :func:`rnn_to_torch`.
+
+    Returns
+    -------
+    torch.nn.LSTM
+    """
+    if not isinstance(lstm, LSTM):
+        raise TypeError(f"lstm_to_torch: expected a minirnn LSTM, got {type(lstm).__name__}")
+    return _recurrent_to_torch(lstm, module, nn.LSTM, "lstm_to_torch", single_bias)
+
+
+def lstm_from_torch(module, lstm: LSTM | None = None) -> LSTM:
+    """Copy a ``torch.nn.LSTM`` (one layer, unidirectional) into a minirnn LSTM.
+
+    Parameters
+    ----------
+    module : torch.nn.LSTM
+    lstm : minirnn.lstm.LSTM, optional
+        Copy into this layer, in place. Default: a new ``LSTM`` in the
+        module's dtype.
+
+    Returns
+    -------
+    minirnn.lstm.LSTM
+        With ``b = bias_ih_l0 + bias_hh_l0``.
+    """
+    return _recurrent_from_torch(module, lstm, nn.LSTM, LSTM, "lstm_from_torch")
+
+
+# -------------------------------------------------------------- the RNNLM
+def _check_lm_sizes(module, model, where: str) -> None:
+    ours = (model.vocab_size, model.embed_dim, model.hidden_size)
+    theirs = (module.embed.num_embeddings, module.embed.embedding_dim, module.rnn.hidden_size)
+    if ours != theirs or module.rnn.input_size != module.embed.embedding_dim \
+            or module.out.in_features != module.rnn.hidden_size \
+            or module.out.out_features != module.embed.num_embeddings:
+        raise ValueError(f"{where}: sizes differ: the minirnn model has (V, E, H) = {ours}; the "
+                         f"torch module has embed {tuple(module.embed.weight.shape)}, rnn "
+                         f"({module.rnn.input_size} -> {module.rnn.hidden_size}), out "
+                         f"({module.out.in_features} -> {module.out.out_features})")
+
+
+def _check_torch_lm(module, where: str) -> None:
+    if not isinstance(module, TorchRNNLM):
+        raise TypeError(f"{where}: expected a minirnn.torch_bridge.TorchRNNLM, "
+                        f"got {type(module).__name__}")
+    _check_recurrent(module.rnn, nn.RNN, where)
+    if module.out.bias is None:
+        raise ValueError(f"{where}: the torch module's output layer has no bias; "
+                         "minirnn's Linear always has one")
+
+
+def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
+                   single_bias: bool = False) -> TorchRNNLM:
+    """Copy a minirnn :class:`~minirnn.lm.RNNLM` into a :class:`TorchRNNLM`.
+
+    Parameters
+    ----------
+    model : minirnn.lm.RNNLM
+    module : TorchRNNLM, optional
+        Copy into this module (the same V, E, H). Default: a new one in the
+        model's dtype.
+    single_bias : bool
+        Freeze the RNN's ``bias_hh_l0`` at zero, as in :func:`rnn_to_torch`,
+        so that training in PyTorch follows minirnn's trajectory exactly.
+
+    Returns
+    -------
+    TorchRNNLM
+        ``embed.weight = embed.W``, the RNN as in :func:`rnn_to_torch`,
+        ``out.weight = out.W``, ``out.bias = out.b``.
+    """
+    where = "rnnlm_to_torch"
+    if not isinstance(model, RNNLM):
+        raise TypeError(f"{where}: expected a minirnn RNNLM, got {type(model).__name__}")
+    if module is None:
+        module = TorchRNNLM(model.vocab_size, model.embed_dim, model.hidden_size,
+                            dtype=_torch_dtype(model.dtype, where))
+    else:
+        _check_torch_lm(module, where)
+        _check_lm_sizes(module, model, where)
+    _to_tensor_(module.embed.weight, model.embed.params["W"], "embed.W", where)
+    _recurrent_to_torch(model.rnn, module.rnn, nn.RNN, where, single_bias)
+    _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
+    _to_tensor_(module.out.bias, model.out.params["b"], "out.b", where)
+    return module
+
+
+def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None) -> RNNLM:
+    """Copy a :class:`TorchRNNLM` into a minirnn :class:`~minirnn.lm.RNNLM`.
+
+    Parameters
+    ----------
+    module : TorchRNNLM
+    model : minirnn.lm.RNNLM, optional
+        Copy into this model, in place (keeps its vocabulary). Default: a new
+        ``RNNLM`` in the module's dtype.
+    vocab : minirnn.text.Vocabulary, optional
+        The vocabulary of a new model (ignored when ``model`` is given).
+
+    Returns
+    -------
+    minirnn.lm.RNNLM
+    """
+    where = "rnnlm_from_torch"
+    _check_torch_lm(module, where)
+    if model is None:
+        dtype = _NUMPY_DTYPES.get(module.embed.weight.dtype)
+        if dtype is None:
+            raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
+                            f"got {module.embed.weight.dtype}")
+        model = RNNLM(module.embed.num_embeddings, module.embed.embedding_dim,
+                      module.rnn.hidden_size, seed=0, vocab=vocab, dtype=dtype)
+    elif not isinstance(model, RNNLM):
+        raise TypeError(f"{where}: expected a minirnn RNNLM to copy into, "
+                        f"got {type(model).__name__}")
+    _check_lm_sizes(module, model, where)
+    _to_array_(model.embed.params["W"], module.embed.weight, "embed.weight", where)
+    _recurrent_from_torch(module.rnn, model.rnn, nn.RNN, RNN, where)
+    _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
+    _to_array_(model.out.params["b"], module.out.bias, "out.bias", where)
+    return model
+
+
+def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
+    """The gradients PyTorch's autograd left in a :class:`TorchRNNLM`, under minirnn's names.
+
+    Parameters
+    ----------
+    module : TorchRNNLM
+        After ``loss.backward()``.
+
+    Returns
+    -------
+    dict of ndarray
+        Keys as ``RNNLM.grads`` (``"embed.W"``, ..., ``"out.b"``), float arrays
+        of the same shapes, comparable with a minirnn model's ``grads``.
+    """
+    where = "rnnlm_grads_from_torch"
+    _check_torch_lm(module, where)
+    grads = {}
+    for ours, theirs in RNNLM_TORCH_NAMES.items():
+        g = module.get_parameter(theirs).grad
+        if g is None:
+            raise ValueError(f"{where}: {theirs} has no gradient: call loss.backward() first")
+        grads[ours] = g.detach().to("cpu").numpy().copy()
+    return grads
+
+
+# ------------------------------------------------------------- dispatchers
+def to_torch(obj, module=None, single_bias: bool = False):
+    """Copy a minirnn ``RNN``, ``LSTM`` or ``RNNLM`` into its PyTorch twin.
+
+    Calls :func:`rnn_to_torch`, :func:`lstm_to_torch` or :func:`rnnlm_to_torch`.
+    """
+    for cls, fn in ((RNN, rnn_to_torch), (LSTM, lstm_to_torch), (RNNLM, rnnlm_to_torch)):
+        if isinstance(obj, cls):
+            return fn(obj, module, single_bias)
+    raise TypeError(f"to_torch: expected a minirnn RNN, LSTM or RNNLM, got {type(obj).__name__}")
+
+
+def from_torch(module, obj=None):
+    """Copy a ``torch.nn.RNN``, ``torch.nn.LSTM`` or :class:`TorchRNNLM` into minirnn.
+
+    Calls :func:`rnn_from_torch`, :func:`lstm_from_torch` or
+    :func:`rnnlm_from_torch`.
+    """
+    for cls, fn in ((nn.RNN, rnn_from_torch), (nn.LSTM, lstm_from_torch),
+                    (TorchRNNLM, rnnlm_from_torch)):
+        if isinstance(module, cls):
+            return fn(module, obj)
+    raise TypeError("from_torch: expected a torch.nn.RNN, torch.nn.LSTM or TorchRNNLM, "
+                    f"got {type(module).__name__}")

@@ -1,0 +1,321 @@
+"""minirnn against PyTorch autograd: the same weights give the same outputs and gradients.
+
+Skipped when PyTorch is not installed (it is an optional extra: a reader's
+`make test` never downloads it). CI installs the CPU build, so it always runs there.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch",
+    reason="PyTorch is not installed: the minirnn <-> PyTorch comparison is optional; "
+           "run `.venv/bin/pip install torch` (or `pip install \"minirnn[torch]\"`) to include it",
+)
+
+import minirnn as mr  # noqa: E402
+from conftest import SHAPES  # noqa: E402
+from minirnn import torch_bridge as tb  # noqa: E402
+from minirnn.lm import RNNLM  # noqa: E402
+from minirnn.lstm import LSTM  # noqa: E402
+
+TOL = dict(rtol=1e-10, atol=1e-10)
+
+
+def _t(a, grad=False):
+    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+# --------------------------------------------------------------------- RNN
+@pytest.mark.parametrize("N,T,D,H", SHAPES)
+def test_rnn_forward_and_all_gradients_match_torch(N, T, D, H, rng):
+    rnn = mr.RNN(D, H, seed=1)
+    rnn.params["b"][:] = rng.standard_normal(H) * 0.5
+    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    G = rng.standard_normal((N, T, H))                   # L = sum(hs * G)
+    hs = rnn.forward(xs, h0)
+    dxs = rnn.backward(G)
+
+    m = tb.rnn_to_torch(rnn)
+    assert m.batch_first and m.weight_ih_l0.dtype == torch.float64
+    xs_t, h0_t = _t(xs, True), _t(h0[None], True)
+    hs_t, hn_t = m(xs_t, h0_t)
+    (hs_t * _t(G)).sum().backward()
+
+    np.testing.assert_allclose(hs, _np(hs_t), **TOL)
+    np.testing.assert_allclose(hs[:, -1], _np(hn_t)[0], **TOL)
+    np.testing.assert_allclose(dxs, _np(xs_t.grad), **TOL)
+    np.testing.assert_allclose(rnn.dh0, _np(h0_t.grad)[0], **TOL)
+    np.testing.assert_allclose(rnn.grads["Wx"], _np(m.weight_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(rnn.grads["Wh"], _np(m.weight_hh_l0.grad), **TOL)
+    # Each torch bias receives the whole gradient of their sum, minirnn's b.
+    np.testing.assert_allclose(rnn.grads["b"], _np(m.bias_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(rnn.grads["b"], _np(m.bias_hh_l0.grad), **TOL)
+
+
+def test_rnn_from_torch_sums_the_two_biases(rng):
+    torch.manual_seed(0)
+    m = torch.nn.RNN(3, 5, batch_first=True, dtype=torch.float64)   # both biases random
+    assert torch.count_nonzero(m.bias_hh_l0) > 0
+    rnn = tb.rnn_from_torch(m)
+    assert isinstance(rnn, mr.RNN) and rnn.params["Wx"].dtype == np.float64
+    np.testing.assert_array_equal(rnn.params["b"], _np(m.bias_ih_l0 + m.bias_hh_l0))
+    xs = rng.standard_normal((2, 4, 3))
+    np.testing.assert_allclose(rnn.forward(xs), _np(m(_t(xs))[0]), **TOL)
+    # ... and back: the same function, with the whole bias in bias_ih_l0.
+    m2 = tb.rnn_to_torch(rnn)
+    assert torch.count_nonzero(m2.bias_hh_l0) == 0
+    np.testing.assert_allclose(_np(m2(_t(xs))[0]), _np(m(_t(xs))[0]), **TOL)
+
+
+def test_copy_into_existing_objects_is_in_place():
+    rnn = mr.RNN(3, 4, seed=0)
+    Wx = rnn.params["Wx"]                                  # e.g. held by an optimizer
+    m = torch.nn.RNN(3, 4, batch_first=True, dtype=torch.float64)
+    assert tb.rnn_from_torch(m, rnn) is rnn
+    assert rnn.params["Wx"] is Wx
+    np.testing.assert_array_equal(Wx, _np(m.weight_ih_l0))
+    rnn.params["Wh"][0, 0] = 7.0
+    w = m.weight_hh_l0
+    assert tb.rnn_to_torch(rnn, m) is m and m.weight_hh_l0 is w
+    assert m.weight_hh_l0.detach()[0, 0].item() == 7.0
+
+
+def test_float32_round_trip():
+    rnn = mr.RNN(3, 4, seed=0, dtype=np.float32)
+    m = tb.rnn_to_torch(rnn)
+    assert m.weight_ih_l0.dtype == torch.float32
+    back = tb.rnn_from_torch(m)
+    assert back.params["Wx"].dtype == np.float32
+    for k in rnn.params:
+        np.testing.assert_array_equal(back.params[k], rnn.params[k])
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(nonlinearity="relu"), "nonlinearity='relu'"),
+    (dict(num_layers=2), "num_layers=2"),
+    (dict(bidirectional=True), "bidirectional=True"),
+    (dict(bias=False), "bias=False"),
+])
+def test_rnn_without_minirnn_equivalent_is_refused(kwargs, message):
+    m = torch.nn.RNN(3, 4, batch_first=True, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        tb.rnn_from_torch(m)
+    with pytest.raises(ValueError, match=message):
+        tb.rnn_to_torch(mr.RNN(3, 4, seed=0), m)
+
+
+def test_size_and_type_mismatches_are_refused():
+    with pytest.raises(ValueError, match="input_size=3, hidden_size=4.*input_size=3, "
+                                         "hidden_size=5"):
+        tb.rnn_to_torch(mr.RNN(3, 5, seed=0), torch.nn.RNN(3, 4))
+    with pytest.raises(ValueError, match="sizes differ"):
+        tb.rnn_from_torch(torch.nn.RNN(2, 4), mr.RNN(3, 4, seed=0))
+    with pytest.raises(TypeError, match="expected a torch.nn.RNN, got LSTM"):
+        tb.rnn_from_torch(torch.nn.LSTM(3, 4))
+    with pytest.raises(TypeError, match="expected a minirnn RNN, got LSTM"):
+        tb.rnn_to_torch(LSTM(3, 4, seed=0))
+    with pytest.raises(TypeError, match="expected a minirnn LSTM to copy into, got RNN"):
+        tb.lstm_from_torch(torch.nn.LSTM(3, 4), mr.RNN(3, 4, seed=0))
+    with pytest.raises(TypeError, match="to_torch: expected a minirnn RNN, LSTM or RNNLM"):
+        tb.to_torch(mr.Linear(3, 4, seed=0))
+    with pytest.raises(TypeError, match="from_torch: expected"):
+        tb.from_torch(torch.nn.GRU(3, 4))
+
+
+# -------------------------------------------------------------------- LSTM
+@pytest.mark.parametrize("N,T,D,H", SHAPES)
+def test_lstm_forward_and_all_gradients_match_torch(N, T, D, H, rng):
+    lstm = LSTM(D, H, seed=2, forget_bias=1.0)
+    lstm.params["b"][:] += rng.standard_normal(4 * H) * 0.5
+    xs = rng.standard_normal((N, T, D))
+    h0, c0 = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    G = rng.standard_normal((N, T, H))
+    hs = lstm.forward(xs, h0, c0)
+    dxs = lstm.backward(G)
+
+    m = tb.to_torch(lstm)
+    assert isinstance(m, torch.nn.LSTM)
+    xs_t, h0_t, c0_t = _t(xs, True), _t(h0[None], True), _t(c0[None], True)
+    hs_t, (hn_t, cn_t) = m(xs_t, (h0_t, c0_t))
+    (hs_t * _t(G)).sum().backward()
+
+    np.testing.assert_allclose(hs, _np(hs_t), **TOL)
+    np.testing.assert_allclose(hs[:, -1], _np(hn_t)[0], **TOL)
+    np.testing.assert_allclose(dxs, _np(xs_t.grad), **TOL)
+    np.testing.assert_allclose(lstm.dh0, _np(h0_t.grad)[0], **TOL)
+    np.testing.assert_allclose(lstm.dc0, _np(c0_t.grad)[0], **TOL)
+    np.testing.assert_allclose(lstm.grads["Wx"], _np(m.weight_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(lstm.grads["Wh"], _np(m.weight_hh_l0.grad), **TOL)
+    np.testing.assert_allclose(lstm.grads["b"], _np(m.bias_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(lstm.grads["b"], _np(m.bias_hh_l0.grad), **TOL)
+
+
+def test_lstm_from_torch_keeps_the_gate_order(rng):
+    torch.manual_seed(1)
+    m = torch.nn.LSTM(3, 2, batch_first=True, dtype=torch.float64)
+    lstm = tb.from_torch(m)
+    assert isinstance(lstm, LSTM)
+    xs = rng.standard_normal((2, 5, 3))
+    np.testing.assert_allclose(lstm.forward(xs), _np(m(_t(xs))[0]), **TOL)
+    # The blocks (i, f, g, o) line up: the forget block of b is torch's rows H:2H.
+    np.testing.assert_array_equal(lstm.params["b"][2:4], _np(m.bias_ih_l0 + m.bias_hh_l0)[2:4])
+
+
+def test_lstm_with_projection_is_refused():
+    with pytest.raises(ValueError, match="proj_size=2"):
+        tb.lstm_from_torch(torch.nn.LSTM(3, 4, proj_size=2))
+
+
+# ------------------------------------------------------------------- RNNLM
+@pytest.mark.parametrize("N,T,V,E,H", [(2, 5, 7, 4, 6), (1, 1, 3, 2, 2), (3, 4, 11, 5, 3)])
+def test_rnnlm_loss_and_all_gradients_match_torch(N, T, V, E, H, rng):
+    model = RNNLM(V, E, H, seed=3)
+    model.rnn.params["b"][:] = rng.standard_normal(H) * 0.5
+    model.out.params["b"][:] = rng.standard_normal(V) * 0.5
+    ids = rng.integers(0, V, (N, T))
+    targets = rng.integers(0, V, (N, T))
+    h0 = rng.standard_normal((N, H))
+    logits = model.forward(ids, h0)
+    loss = model.loss(ids, targets, h0)
+    model.backward()
+    # The embedding's input gradient reaches no array, so get dL/dxs by hand.
+    dxs = model.rnn.backward(model.out.backward(model._dlogits))
+
+    m = tb.to_torch(model)
+    assert isinstance(m, tb.TorchRNNLM)
+    h0_t = _t(h0[None], True)
+    xs_t = m.embed(torch.from_numpy(ids))
+    xs_t.retain_grad()
+    hs_t, _ = m.rnn(xs_t, h0_t)
+    logits_t = m.out(hs_t)
+    loss_t = torch.nn.functional.cross_entropy(logits_t.reshape(N * T, V),
+                                               torch.from_numpy(targets).reshape(-1))
+    loss_t.backward()
+
+    np.testing.assert_allclose(logits, _np(logits_t), **TOL)
+    np.testing.assert_allclose(_np(m(torch.from_numpy(ids), h0_t)[0]), _np(logits_t), **TOL)
+    assert abs(loss - loss_t.item()) < 1e-10
+    torch_grads = {
+        "embed.W": m.embed.weight.grad, "rnn.Wx": m.rnn.weight_ih_l0.grad,
+        "rnn.Wh": m.rnn.weight_hh_l0.grad, "rnn.b": m.rnn.bias_ih_l0.grad,
+        "out.W": m.out.weight.grad, "out.b": m.out.bias.grad,
+    }
+    assert torch_grads.keys() == model.grads.keys()
+    for k, g in torch_grads.items():
+        np.testing.assert_allclose(model.grads[k], _np(g), **TOL, err_msg=k)
+    np.testing.assert_allclose(model.grads["rnn.b"], _np(m.rnn.bias_hh_l0.grad), **TOL)
+    # The helper used by chapter 8 gives the same arrays under minirnn's names.
+    helper = tb.rnnlm_grads_from_torch(m)
+    assert helper.keys() == model.grads.keys()
+    for k, g in helper.items():
+        np.testing.assert_array_equal(g, _np(torch_grads[k]))
+    np.testing.assert_allclose(dxs, _np(xs_t.grad), **TOL)
+    np.testing.assert_allclose(model.rnn.dh0, _np(h0_t.grad)[0], **TOL)
+
+
+def test_rnnlm_round_trip_from_torch(rng):
+    torch.manual_seed(2)
+    m = tb.TorchRNNLM(6, 3, 4)
+    model = tb.from_torch(m)
+    assert isinstance(model, RNNLM)
+    assert (model.vocab_size, model.embed_dim, model.hidden_size) == (6, 3, 4)
+    ids = rng.integers(0, 6, (2, 5))
+    np.testing.assert_allclose(model.forward(ids), _np(m(torch.from_numpy(ids))[0]), **TOL)
+    # Copy into an existing model: its arrays are updated in place.
+    other = RNNLM(6, 3, 4, seed=9)
+    arrays = dict(other.params)
+    tb.rnnlm_from_torch(m, other)
+    for k, v in other.params.items():
+        assert v is arrays[k]
+        np.testing.assert_array_equal(v, model.params[k])
+
+
+@pytest.mark.parametrize("single_bias", [True, False])
+def test_adam_steps_are_the_same_in_both_with_one_bias(single_bias, rng):
+    """Chapter 8: training steps of minirnn.Adam and torch.optim.Adam give the same weights,
+    if torch trains one bias; with two, the bias (their sum) moves twice as far."""
+    model = RNNLM(7, 8, 16, seed=0)
+    m = tb.to_torch(model, single_bias=single_bias)
+    assert m.rnn.bias_hh_l0.requires_grad is not single_bias
+    opt_t = torch.optim.Adam(m.parameters(), lr=0.05)
+    opt = mr.Adam(lr=0.05)
+    ids, targets = rng.integers(0, 7, (1, 7)), rng.integers(0, 7, (1, 7))
+    for _ in range(3):
+        model.loss(ids, targets)
+        model.backward()
+        opt.step(model.params, model.grads)
+        opt_t.zero_grad()
+        logits, _ = m(torch.from_numpy(ids))
+        torch.nn.functional.cross_entropy(logits.reshape(-1, 7),
+                                          torch.from_numpy(targets).reshape(-1)).backward()
+        opt_t.step()
+    back = tb.from_torch(m)
+    if single_bias:
+        for k in model.params:
+            np.testing.assert_allclose(model.params[k], back.params[k], **TOL, err_msg=k)
+    else:
+        assert np.abs(model.params["rnn.b"] - back.params["rnn.b"]).max() > 1e-2
+
+
+def test_two_biases_double_the_sgd_step_of_the_bias(rng):
+    rnn = mr.RNN(3, 4, seed=0)
+    xs, G = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 4))
+    rnn.forward(xs)
+    rnn.backward(G)
+    m = tb.rnn_to_torch(rnn)
+    (m(_t(xs))[0] * _t(G)).sum().backward()
+    torch.optim.SGD(m.parameters(), lr=0.1).step()
+    b_torch = _np(m.bias_ih_l0 + m.bias_hh_l0)
+    np.testing.assert_allclose(b_torch, rnn.params["b"] - 2 * 0.1 * rnn.grads["b"], **TOL)
+
+
+def test_exercise_ch8_parameter_counts():
+    """Chapter 8 exercise: torch's RNN layer has H more numbers (its second bias)."""
+    model = RNNLM(7, 8, 16, seed=0)
+    m = tb.to_torch(model)
+    torch_count = sum(p.numel() for p in m.parameters())
+    assert torch_count == model.num_params + model.hidden_size
+    assert sum(p.numel() for p in m.rnn.parameters()) == model.rnn.num_params + 16 == 416
+
+
+def test_rnnlm_grads_from_torch_needs_a_backward():
+    with pytest.raises(ValueError, match="call loss.backward\\(\\) first"):
+        tb.rnnlm_grads_from_torch(tb.TorchRNNLM(5, 3, 4))
+
+
+def test_rnnlm_mismatches_are_refused():
+    with pytest.raises(ValueError, match=r"\(V, E, H\) = \(6, 3, 4\)"):
+        tb.rnnlm_to_torch(RNNLM(6, 3, 4, seed=0), tb.TorchRNNLM(6, 3, 5))
+    with pytest.raises(TypeError, match="expected a minirnn.torch_bridge.TorchRNNLM"):
+        tb.rnnlm_from_torch(torch.nn.RNN(3, 4))
+    with pytest.raises(ValueError, match="hidden_size must be a positive int"):
+        tb.TorchRNNLM(6, 3, 0)
+
+
+# ------------------------------------------------------------ import rules
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_core_package_does_not_import_torch():
+    r = _run("import sys, minirnn; print('torch' in sys.modules)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"
+
+
+def test_bridge_without_torch_says_how_to_install_it():
+    # sys.modules[name] = None makes `import torch` fail as if it were absent.
+    r = _run("import sys; sys.modules['torch'] = None\n"
+             "try:\n    import minirnn.torch_bridge\n"
+             "except ImportError as e:\n    print(e)\n")
+    assert r.returncode == 0, r.stderr
+    assert 'pip install "minirnn[torch]"' in r.stdout
