@@ -104,12 +104,16 @@ def test_others_busy_without_proc_stat_assumes_busy(monkeypatch):
 
 
 @pytest.mark.parametrize("busy", [True, False])
-def test_training_steps_use_one_blas_thread_only_when_the_machine_is_busy(busy, tp, monkeypatch):
-    """train_lm's steps run under the limit when others are busy, untouched otherwise."""
+@pytest.mark.parametrize("H,small", [(4, True), (128, False)])
+def test_training_steps_use_one_blas_thread(busy, H, small, tp, monkeypatch):
+    """A small model's steps always run on one BLAS thread (fast and load-independent);
+    a mid-size model's (N*H*H >= SMALL) only while the machine is busy."""
     import numpy as np
 
     import minirnn as mr
 
+    N = 16
+    assert (N * H * H < _threads.SMALL) == small
     monkeypatch.setattr(_threads, "others_busy", lambda: busy)
     seen = []
 
@@ -120,9 +124,9 @@ def test_training_steps_use_one_blas_thread_only_when_the_machine_is_busy(busy, 
 
     with tp.threadpool_limits(limits=2, user_api="blas"):
         outside = _blas_threads(tp)
-        model = mr.RNNLM(5, 3, 4, seed=0)
-        ids = np.random.default_rng(0).integers(0, 5, 60)
-        mr.train_lm(model, ids, batch_size=2, seq_len=5, epochs=1, optimizer=SpySGD(lr=0.1))
+        model = mr.RNNLM(5, 3, H, seed=0)
+        ids = np.random.default_rng(0).integers(0, 5, N * 12 + 1)   # no remainder rows
+        mr.train_lm(model, ids, batch_size=N, seq_len=5, epochs=1, optimizer=SpySGD(lr=0.1))
         assert _blas_threads(tp) == outside        # restored after training
-    expected = [1] * len(outside) if busy else outside
+    expected = [1] * len(outside) if (busy or small) else outside
     assert seen and all(n == expected for n in seen)

@@ -33,6 +33,11 @@ product ``N * H * H``:
 - above ``LARGE`` (2**24, e.g. N=64 and H=512) nothing is done either: each
   product is big enough for the threads to pay off.
 
+A whole training step is a different case: :func:`limit_blas_threads_for_step`,
+used by minirnn's training loops, always runs a small model's step on one
+thread (the second thread gains nothing there even on an idle machine, and the
+results then do not depend on the load), and a mid-size model's only when busy.
+
 ``set_blas_thread_limit(None)`` switches the mechanism off,
 ``set_blas_thread_limit(1, only_when_busy=False)`` limits whatever the load
 (the benchmark measures all three). The BLAS thread count is a property of the
@@ -141,33 +146,48 @@ def limit_blas_threads(N: int, H: int):
         One BLAS thread while active, or nothing at all (see the module docstring).
     """
     work = N * H * H
-    if work < SMALL or work > LARGE:
-        return _NULL
-    return limit_blas_threads_when_busy()
-
-
-def limit_blas_threads_when_busy():
-    """A context manager for one whole training step of a course-sized model.
-
-    Used by minirnn's training loops (``train_lm``, ``seq_models.fit``,
-    ``tasks.adding.train_adding``) around forward, loss, backward and update.
-    A layer pass alone is left alone below ``SMALL``, but a training step of a
-    small model also runs products above OpenBLAS's threshold (the output layer
-    over all N*T positions, the input projection, the weight gradients), and on
-    a busy 2-core machine those wait for a second thread that has to share its
-    core: measured with the chapter 7 model (N=32, T=32, H=32, V=24) and a
-    spinning process on the other core, 4.1 s of training with two BLAS
-    threads against 1.6 s with one; with the other core idle, 1.55 s and 1.60 s.
-
-    Returns
-    -------
-    context manager
-        One BLAS thread while active when other processes keep the CPU busy
-        (checked at most every ``CHECK_EVERY`` seconds); otherwise nothing.
-    """
-    if _limit is None:
+    if _limit is None or work < SMALL or work > LARGE:
         return _NULL
     if _only_when_busy and not others_busy():
+        return _NULL
+    controller = _get_controller()
+    if controller is None:
+        return _NULL
+    return controller.limit(limits=_limit)
+
+
+def limit_blas_threads_for_step(N: int, H: int):
+    """A context manager for one whole training (or evaluation) step of a model.
+
+    Used by minirnn's training loops (``train_lm`` and ``evaluate``,
+    ``seq_models.fit``, ``tasks.adding.train_adding``) around forward, loss,
+    backward and update. A step of a small model also runs products above
+    OpenBLAS's threshold (the output layer over all N*T positions, the input
+    projection, the weight gradients), and a second thread does not pay for
+    them: measured with the chapter 7 model (N=32, T=32, H=32, V=24), 1.55 s of
+    training with two BLAS threads and 1.60 s with one when the other core is
+    idle, but 4.1 s against 1.6 s when it is busy. So:
+
+    - below ``SMALL`` the step always runs on one BLAS thread. This also makes
+      results independent of the machine's load: float32 products can round
+      differently with one and two threads, and a long training run amplifies
+      such a difference, so a load-dependent choice would make the notebooks'
+      stored outputs unrepeatable;
+    - from ``SMALL`` to ``LARGE`` one thread only while other processes keep
+      the CPU busy, as for a layer pass;
+    - above ``LARGE`` nothing is done.
+
+    Parameters
+    ----------
+    N : int
+        Batch size.
+    H : int
+        Hidden size (``2 * H`` for an LSTM), as for :func:`limit_blas_threads`.
+    """
+    work = N * H * H
+    if _limit is None or work > LARGE:
+        return _NULL
+    if work >= SMALL and _only_when_busy and not others_busy():
         return _NULL
     controller = _get_controller()
     if controller is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_float_array, check_positive_int, check_token_ids
-from ._threads import limit_blas_threads_when_busy
+from ._threads import limit_blas_threads_for_step
 from .functional import rnn_step_forward
 from .layers import RNN, Embedding, Layer, Linear
 from .losses import softmax, softmax_cross_entropy
@@ -528,7 +528,7 @@ def fit(model, x, y, steps: int, batch_size: int = 32, lr: float = 0.01, seed=No
     losses = []
     for _ in range(steps):
         idx = rng.choice(n, size=min(batch_size, n), replace=False)
-        with limit_blas_threads_when_busy():     # see _threads.py
+        with limit_blas_threads_for_step(len(idx), model.hidden_size):   # see _threads.py
             losses.append(model.loss(x[idx], y[idx]))
             model.backward()
             clip_grad_norm(model.grads, max_norm)

@@ -32,7 +32,7 @@ import sys
 import numpy as np
 
 from ._checks import check_positive_int, check_token_ids
-from ._threads import limit_blas_threads_when_busy
+from ._threads import limit_blas_threads_for_step
 from .losses import log_softmax
 from .optim import clip_grad_norm
 
@@ -141,7 +141,7 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
         model.reset_state()
         for x, y in batches(ids, N, seq_len):
             _carry(model, x.shape[0])
-            with limit_blas_threads_when_busy():
+            with limit_blas_threads_for_step(x.shape[0], model.rnn.hidden_size):
                 logp = log_softmax(model.forward(x))                 # (n, t, V)
             total -= float(np.take_along_axis(logp, y[..., None], axis=-1).sum())
             count += y.size
@@ -277,7 +277,7 @@ def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, op
             total, count, norms = 0.0, 0, 0.0
             steps = 0
             for x, y in batches(train_ids, N, T):
-                with limit_blas_threads_when_busy():   # see _threads.py: 2.5x on a busy machine
+                with limit_blas_threads_for_step(x.shape[0], model.rnn.hidden_size):
                     _carry(model, x.shape[0])
                     loss = model.loss(x, y)
                     model.backward()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_float_array, check_positive_int
-from .._threads import limit_blas_threads_when_busy
+from .._threads import limit_blas_threads_for_step
 
 #: Mean squared error of always predicting 1.0 (the mean of the target): 1/6.
 BASELINE_MSE = 1.0 / 6.0
@@ -187,10 +187,13 @@ def train_adding(model, optimizer, steps: int, batch_size: int = 32, T: int = 10
             finite = np.all(np.isfinite(pred))
             evals.append(mse_loss(pred, eval_set[1])[0] if finite else float("inf"))
 
+    # Size of the per-step product: Wh is (H, H) for an RNN, (4H, H) = "(2H)^2" for an LSTM.
+    H_step = int(round(np.sqrt(model.rnn.params["Wh"].size)))
     evaluate(0)
     for step in range(1, steps + 1):
         xs, y = make_adding(batch_size, T, rng)
-        with np.errstate(over="ignore", invalid="ignore"), limit_blas_threads_when_busy():
+        with np.errstate(over="ignore", invalid="ignore"), \
+                limit_blas_threads_for_step(batch_size, H_step):
             loss = model.loss_and_backward(xs, y)
         train.append(loss)
         if not np.isfinite(loss) or not all(np.all(np.isfinite(g))
