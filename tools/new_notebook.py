@@ -28,7 +28,8 @@ def skeleton(title: str) -> nbformat.NotebookNode:
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n"),
-                nbformat.v4.new_code_cell(COLAB_CELL)]
+                # In the HTML book the cell would only be noise: hide it there.
+                nbformat.v4.new_code_cell(COLAB_CELL, metadata={"tags": ["remove-cell"]})]
     return nb
 
 
