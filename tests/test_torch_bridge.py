@@ -12,8 +12,9 @@ import pytest
 
 torch = pytest.importorskip(
     "torch",
-    reason="PyTorch is not installed: the minirnn <-> PyTorch comparison is optional; "
-           "run `.venv/bin/pip install torch` (or `pip install \"minirnn[torch]\"`) to include it",
+    reason="PyTorch is not installed: the minirnn <-> PyTorch comparison is optional; to "
+           "include it run `.venv/bin/pip install torch --index-url "
+           "https://download.pytorch.org/whl/cpu` (the CPU build is enough)",
 )
 
 import minirnn as mr  # noqa: E402
@@ -284,6 +285,55 @@ def test_exercise_ch8_parameter_counts():
     torch_count = sum(p.numel() for p in m.parameters())
     assert torch_count == model.num_params + model.hidden_size
     assert sum(p.numel() for p in m.rnn.parameters()) == model.rnn.num_params + 16 == 416
+
+
+def _windows(rng, V, n_windows=3, N=2, T=4):
+    ids = rng.integers(0, V, (N, n_windows * T + 1))
+    return [(ids[:, k * T:(k + 1) * T], ids[:, k * T + 1:(k + 1) * T + 1])
+            for k in range(n_windows)]
+
+
+def _window_loss(m, x, y, h, V):
+    logits, h = m(torch.from_numpy(x), h)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V),
+                                             torch.from_numpy(y).reshape(-1))
+    return loss, h
+
+
+def test_exercise_ch8_detached_state_is_minirnn_truncated_bptt(rng):
+    """Chapter 8 exercise: carrying h with h.detach() gives, window by window, the gradients
+    of minirnn's stateful RNNLM (truncated BPTT)."""
+    V = 7
+    model = RNNLM(V, 3, 5, seed=0, stateful=True)
+    m = tb.to_torch(model)
+    h = None
+    for x, y in _windows(rng, V):
+        model.loss(x, y)
+        model.backward()
+        m.zero_grad()
+        loss, h = _window_loss(m, x, y, h, V)
+        loss.backward()
+        h = h.detach()
+        for k, g in tb.rnnlm_grads_from_torch(m).items():
+            np.testing.assert_allclose(model.grads[k], g, **TOL, err_msg=k)
+
+
+def test_exercise_ch8_without_detach_torch_refuses(rng):
+    """... and without it the second window fails; retain_graph=True does not help once an
+    optimizer has changed the weights in place."""
+    V = 7
+    windows = _windows(rng, V)
+    for retain, message in ((False, "backward through the graph a second time"),
+                            (True, "modified by an inplace operation")):
+        m = tb.to_torch(RNNLM(V, 3, 5, seed=0))
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        h = None
+        with pytest.raises(RuntimeError, match=message):
+            for x, y in windows:
+                opt.zero_grad()
+                loss, h = _window_loss(m, x, y, h, V)
+                loss.backward(retain_graph=retain)
+                opt.step()
 
 
 def test_rnnlm_grads_from_torch_needs_a_backward():

@@ -44,7 +44,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
         "minirnn.torch_bridge needs PyTorch, which minirnn does not install by default. "
-        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`); "
+        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`; on Linux "
+        "the CPU build is smaller: add `--index-url https://download.pytorch.org/whl/cpu`); "
         "the rest of minirnn works without it."
     ) from exc
 
@@ -244,6 +245,7 @@ def rnn_to_torch(rnn: RNN, module=None, single_bias: bool = False):
         optimizer moves *both* torch biases by a step each, so their sum, the
         bias that matters, moves twice as far as minirnn's single ``b``. With
         ``single_bias=True`` training follows minirnn's trajectory exactly.
+        (``False`` does not unfreeze a ``bias_hh_l0`` that ``module`` already froze.)
 
     Returns
     -------
