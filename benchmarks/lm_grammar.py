@@ -21,7 +21,7 @@ from minirnn.ngram import ngram_perplexities
 from minirnn.optim import Adam
 from minirnn.train import train_lm
 
-# The configuration the chapter uses (notebooks/07_remembering_lm.ipynb).
+# The configuration the chapter uses (notebooks/09_remembering_lm.ipynb).
 EMBED, HIDDEN, BATCH, SEQ_LEN, EPOCHS, LR, CLIP = 16, 32, 32, 32, 20, 0.01, 5.0
 
 

@@ -1,73 +1,60 @@
-"""The computational answers of the exercises of notebooks/07_remembering_lm.ipynb."""
+"""The computational answers of the exercises of chapter 7 (07_sequence_patterns)."""
 
-import math
+import numpy as np
 
-import pytest
-
-import minirnn.grammar as g
-
-
-def _fresh_caches():
-    for cached in (g._enumerate, g._table, g._prefix_table):
-        cached.cache_clear()
+from minirnn.seq_models import Seq2Seq, SequenceTagger, exact_match, fit, token_accuracy
+from minirnn.tasks import patterns as P
+from minirnn.wrappers import BidirectionalRNN, StackedRNN
 
 
-@pytest.fixture
-def grammar_without_adjectives(monkeypatch):
-    monkeypatch.setattr(g, "ADJECTIVE_COUNT_PROBS", (1.0,))
-    _fresh_caches()
-    yield
-    _fresh_caches()            # the monkeypatch is undone after this: drop the modified tables
+def test_ch6_ex_params_formula():
+    D, H, K = 8, 16, 3
+    formula = H * (D + H + 1) + (K - 1) * H * (2 * H + 1)
+    assert StackedRNN(D, H, K).num_params == formula == 1456
+    # a single layer of about 34 units costs as much
+    one = [h for h in range(1, 100) if h * (D + h + 1) >= formula][0]
+    assert one == 34
 
 
-def test_ch7_ex_no_adjectives(grammar_without_adjectives):
-    ln2, ln3 = math.log(2), math.log(3)
-    H_S = ln2 + ln3 + math.log(4) + ln3 / 4 + (ln3 + ln2 + ln3) / 2 + ln3   # the solution
-    assert g.entropy_per_sentence() == pytest.approx(H_S, rel=1e-12)
-    assert g.expected_length() == pytest.approx(6.5, rel=1e-12)
-    assert H_S == pytest.approx(5.9965, abs=1e-4)
-    assert g.entropy_per_token() == pytest.approx(0.9225, abs=1e-4)
-    assert g.floor_perplexity() == pytest.approx(2.516, abs=1e-3)
-    assert g.floor_perplexity() < 2.737
+def test_ch6_ex_bilast_backward_half_of_last_step_sees_one_input():
+    bi = BidirectionalRNN(3, 4, seed=0)
+    xs = np.random.default_rng(0).standard_normal((1, 6, 3))
+    a = bi.forward(xs)
+    summary_a = np.concatenate(bi.h_n, axis=1)
+    xs2 = xs.copy()
+    xs2[0, 0] += 1.0
+    b = bi.forward(xs2)
+    summary_b = np.concatenate(bi.h_n, axis=1)
+    changed = np.abs(a[0, -1] - b[0, -1]) > 1e-12
+    np.testing.assert_array_equal(changed, [True] * 4 + [False] * 4)
+    # the h_n pair has seen x_0 in both halves
+    assert np.all(np.abs(summary_a - summary_b) > 1e-12)
 
 
-def test_ch7_ex_no_adjectives_leaves_the_real_grammar_intact():
-    assert g.floor_perplexity() == pytest.approx(2.7365, abs=1e-4)
+def test_ch6_ex_cheat_bidirectional_language_model_copies_the_answer():
+    sp = P.bracket_split(1000, 500, 13, seed=0)
+    acc = {}
+    for bi in (False, True):
+        m = SequenceTagger(4, 16, 2, vocab_size=2, bidirectional=bi, seed=1)
+        fit(m, sp.x_train[:, :-1], sp.x_train[:, 1:], steps=300, batch_size=32, lr=0.02, seed=2)
+        acc[bi] = token_accuracy(m.predict(sp.x_test[:, :-1]), sp.x_test[:, 1:])
+    assert 0.45 < acc[False] < 0.55          # coin flips: nothing honest beats 1/2
+    assert acc[True] > 0.95                  # reads x_{t+1} through its backward half
 
 
-def test_ch7_ex_blind():
-    H_S, L = g.entropy_per_sentence(), g.expected_length()
-    assert H_S == pytest.approx(6.8958, abs=1e-4) and L == pytest.approx(6.85)
-    blind = math.exp((H_S + math.log(2)) / L)
-    assert g.blind_perplexity() == pytest.approx(blind, rel=1e-12)
-    assert blind == pytest.approx(3.028, abs=1e-3)
-    assert blind / g.floor_perplexity() == pytest.approx(1.106, abs=1e-3)
-    assert math.exp(math.log(2) / (2 * L)) == pytest.approx(1.052, abs=1e-3)
-
-
-def test_ch7_ex_window():
-    def window_shows_subject(s):                    # the solution's code
-        m = len(s) - 2
-        window = range(m - 3, m)
-        if 1 in window:
-            return True
-        return s[2] == "that" and 3 in window and g.number_of(s[3]) == g.number_of(s[1])
-
-    share = sum(p for s, p in g.enumerate_sentences().items() if window_shows_subject(s))
-    assert share == pytest.approx(1 / 4 + 1 / 4 + 1 / 4 * 1 / 2, rel=1e-12)
-
-
-def test_ch7_ex_below_floor_standard_error():
-    # the standard error of the true model's cross-entropy on the validation text
-    tokens = g.corpus_tokens("valid")
-    logp = g.stream_log_probs(tokens)
-    nll, lengths, start = [], [], 0
-    for s in g.split_sentences(tokens):
-        nll.append(-logp[start:start + len(s)].sum())
-        lengths.append(len(s))
-        start += len(s)
-    total = sum(lengths)
-    H = sum(nll) / total
-    se = math.sqrt(sum((a - H * n) ** 2 for a, n in zip(nll, lengths, strict=True))) / total
-    assert 0.0005 < se < 0.0015                      # "about 0.001 nats per token"
-    assert math.log(1.005) / se > 3.5                # 0.5 % is several standard errors
+def test_ch6_ex_length_encoder_forgets_long_inputs():
+    result = {}
+    for length in (4, 6, 8, 10):
+        rev = P.digit_reversal_split(4000, 500, length, seed=0)
+        m = Seq2Seq(10, 10, 16, 64, seed=1)
+        fit(m, rev.x_train, rev.y_train, steps=600, batch_size=64, lr=0.01, seed=2)
+        out = m.generate(rev.x_test, length)
+        result[length] = (exact_match(out, rev.y_test), (out == rev.y_test).mean(axis=0))
+    # the solution's table: exact match 0.99, 0.89, 0.50, 0.13 falls with the length
+    exact = [result[n][0] for n in (4, 6, 8, 10)]
+    assert np.all(np.diff(exact) < 0)
+    assert exact[0] > 0.98 and 0.4 < exact[2] < 0.6 and exact[3] < 0.2
+    per_pos = result[10][1]
+    assert 0.6 < per_pos.mean() < 0.8
+    # the last outputs (the first inputs, read longest ago) are the worst
+    assert per_pos[-2:].mean() < per_pos[:2].mean() - 0.3

@@ -1,6 +1,6 @@
-"""The chapter 6 data sets, and each task's model against a trivial baseline.
+"""The chapter 7 data sets, and each task's model against a trivial baseline.
 
-The sizes, seeds and training budgets are those of notebooks/06_sequence_patterns.ipynb;
+The sizes, seeds and training budgets are those of notebooks/07_sequence_patterns.ipynb;
 if the notebook changes them, change them here too.
 """
 

@@ -213,7 +213,7 @@ def test_rnnlm_loss_and_all_gradients_match_torch(N, T, V, E, H, rng):
     for k, g in torch_grads.items():
         np.testing.assert_allclose(model.grads[k], _np(g), **TOL, err_msg=k)
     np.testing.assert_allclose(model.grads["rnn.b"], _np(m.rnn.bias_hh_l0.grad), **TOL)
-    # The helper used by chapter 8 gives the same arrays under minirnn's names.
+    # The helper used by chapter 10 gives the same arrays under minirnn's names.
     helper = tb.rnnlm_grads_from_torch(m)
     assert helper.keys() == model.grads.keys()
     for k, g in helper.items():
@@ -241,7 +241,7 @@ def test_rnnlm_round_trip_from_torch(rng):
 
 @pytest.mark.parametrize("single_bias", [True, False])
 def test_adam_steps_are_the_same_in_both_with_one_bias(single_bias, rng):
-    """Chapter 8: training steps of minirnn.Adam and torch.optim.Adam give the same weights,
+    """Chapter 10: training steps of minirnn.Adam and torch.optim.Adam give the same weights,
     if torch trains one bias; with two, the bias (their sum) moves twice as far."""
     model = RNNLM(7, 8, 16, seed=0)
     m = tb.to_torch(model, single_bias=single_bias)
@@ -278,8 +278,8 @@ def test_two_biases_double_the_sgd_step_of_the_bias(rng):
     np.testing.assert_allclose(b_torch, rnn.params["b"] - 2 * 0.1 * rnn.grads["b"], **TOL)
 
 
-def test_exercise_ch8_parameter_counts():
-    """Chapter 8 exercise: torch's RNN layer has H more numbers (its second bias)."""
+def test_exercise_ch10_parameter_counts():
+    """Chapter 10 exercise: torch's RNN layer has H more numbers (its second bias)."""
     model = RNNLM(7, 8, 16, seed=0)
     m = tb.to_torch(model)
     torch_count = sum(p.numel() for p in m.parameters())
@@ -300,8 +300,8 @@ def _window_loss(m, x, y, h, V):
     return loss, h
 
 
-def test_exercise_ch8_detached_state_is_minirnn_truncated_bptt(rng):
-    """Chapter 8 exercise: carrying h with h.detach() gives, window by window, the gradients
+def test_exercise_ch10_detached_state_is_minirnn_truncated_bptt(rng):
+    """Chapter 10 exercise: carrying h with h.detach() gives, window by window, the gradients
     of minirnn's stateful RNNLM (truncated BPTT)."""
     V = 7
     model = RNNLM(V, 3, 5, seed=0, stateful=True)
@@ -318,7 +318,7 @@ def test_exercise_ch8_detached_state_is_minirnn_truncated_bptt(rng):
             np.testing.assert_allclose(model.grads[k], g, **TOL, err_msg=k)
 
 
-def test_exercise_ch8_without_detach_torch_refuses(rng):
+def test_exercise_ch10_without_detach_torch_refuses(rng):
     """... and without it the second window fails; retain_graph=True does not help once an
     optimizer has changed the weights in place."""
     V = 7

@@ -164,7 +164,7 @@ def limit_blas_threads_for_step(N: int, H: int):
     backward and update. A step of a small model also runs products above
     OpenBLAS's threshold (the output layer over all N*T positions, the input
     projection, the weight gradients), and a second thread does not pay for
-    them: measured with the chapter 7 model (N=32, T=32, H=32, V=24), 1.55 s of
+    them: measured with the chapter 9 model (N=32, T=32, H=32, V=24), 1.55 s of
     training with two BLAS threads and 1.60 s with one when the other core is
     idle, but 4.1 s against 1.6 s when it is busy. So:
 

@@ -1,4 +1,4 @@
-"""Figures of chapter 6: how a many-to-one classifier's state moves as words arrive."""
+"""Figures of chapter 7: how a many-to-one classifier's state moves as words arrive."""
 
 from __future__ import annotations
 

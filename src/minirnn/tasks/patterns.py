@@ -1,4 +1,4 @@
-"""Small generated data sets, one per input/output pattern of chapter 6.
+"""Small generated data sets, one per input/output pattern of chapter 7.
 
 Every function takes a ``seed`` and returns numpy arrays; train and test sets
 are disjoint (no test sequence occurs in the training set), so test accuracy
