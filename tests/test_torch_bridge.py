@@ -437,6 +437,24 @@ def test_state_at_last_real_step_is_torch_packed_h_n(cell, rng):
         np.testing.assert_allclose(state[1], _np(final[1])[0], **TOL)
 
 
+def test_packed_bidirectional_backward_half_starts_at_the_last_real_step(rng):
+    """With a packed batch, each direction runs over the real steps only: the backward
+    half's final state is the same as for the row alone, unpadded (chapter 8)."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+    torch.manual_seed(0)
+    bi = torch.nn.RNN(3, 4, batch_first=True, bidirectional=True, dtype=torch.float64)
+    xs = _t(rng.standard_normal((3, 5, 3)))
+    lengths = [5, 2, 3]
+    _, h_n = bi(pack_padded_sequence(xs, torch.tensor(lengths), batch_first=True,
+                                     enforce_sorted=False))
+    _, h_padded = bi(xs)
+    for n, L in enumerate(lengths):
+        _, alone = bi(xs[n:n + 1, :L])
+        np.testing.assert_allclose(_np(h_n[:, n]), _np(alone[:, 0]), **TOL)
+        if L < 5:       # unpacked, the backward half has read the padding last
+            assert not np.allclose(_np(h_padded[1, n]), _np(alone[1, 0]))
+
+
 def test_masked_loss_is_cross_entropy_with_ignore_index(rng):
     logits = rng.standard_normal((3, 4, 6))
     y = rng.integers(0, 5, size=(3, 4))

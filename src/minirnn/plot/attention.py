@@ -38,7 +38,8 @@ def plot_attention(weights, src_labels, out_labels, ax=None, title=None, colorba
         _, ax = plt.subplots(figsize=(0.45 * S + 1.8, 0.45 * T + 1.2))
     image = ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="equal")
     ax.set_xticks(range(S))
-    ax.set_xticklabels(src_labels)
+    # long labels ("PAD") would run into each other side by side: stand them up
+    ax.set_xticklabels(src_labels, rotation=90 if max(map(len, src_labels)) > 2 else 0)
     ax.set_yticks(range(T))
     ax.set_yticklabels(out_labels)
     ax.set_xlabel("input symbol $x_j$ (encoder position $j$)")

@@ -110,3 +110,88 @@ def to_text(ids) -> str:
 def output_mask(y) -> np.ndarray:
     """True at the positions of y (N, T) that are scored: the digits and the END, not PAD."""
     return np.asarray(y) != PAD
+
+
+# ------------------------------------------------------------------------------
+# The length experiment of chapter 8: plain encoder-decoder against attention.
+
+#: The configuration of the length experiment (chapter 8 and
+#: ``benchmarks/attention_lengths.py``): chapter 7's reversal model and budget,
+#: with more steps, for sequences of one fixed length.
+LENGTH_EXPERIMENT = {"n_train": 4000, "n_test": 500, "embed_dim": 16, "hidden_size": 64,
+                     "attn_size": 32, "steps": 1500, "batch_size": 64, "lr": 0.01}
+#: The models compared: no attention, dot-product scores, additive scores.
+LENGTH_MODELS = ("plain", "dot", "additive")
+
+
+def reversal_model(kind: str, seed, vocab: int = 10, embed_dim: int = 16,
+                   hidden_size: int = 64, attn_size: int = 32, **padding):
+    """A reversal model: ``"plain"`` :class:`~minirnn.models.seq2seq.Seq2Seq`, or an
+    :class:`~minirnn.models.attention_seq2seq.AttentionSeq2Seq` with ``"dot"`` or
+    ``"additive"`` scores (``padding``: its ``src_pad``, ``tgt_pad``)."""
+    from ..models import AttentionSeq2Seq, Seq2Seq
+
+    if kind not in LENGTH_MODELS:
+        raise ValueError(f"reversal_model: kind must be one of {LENGTH_MODELS}, got {kind!r}")
+    if kind == "plain":
+        if padding:
+            raise ValueError("reversal_model: the plain Seq2Seq has no padding options")
+        return Seq2Seq(vocab, vocab, embed_dim, hidden_size, seed=seed)
+    return AttentionSeq2Seq(vocab, vocab, embed_dim, hidden_size, seed=seed, score=kind,
+                            attn_size=attn_size if kind == "additive" else None, **padding)
+
+
+def length_experiment(kind: str, length: int, seed: int, **overrides) -> dict:
+    """Train one model of :data:`LENGTH_MODELS` to reverse sequences of one length.
+
+    The data split, the initial weights and the minibatches all come from
+    ``seed``. Everything else is :data:`LENGTH_EXPERIMENT` (``overrides``
+    replace entries). Training runs on one BLAS thread, so a run gives the
+    same numbers however busy the machine is.
+
+    Returns
+    -------
+    dict
+        ``"exact_match"`` and ``"token_accuracy"`` of greedy decoding on the
+        test set, and the ``"model"`` itself.
+    """
+    from .._threads import get_blas_threads, set_blas_threads
+    from ..metrics import exact_match, token_accuracy
+    from ..train import fit
+    from .patterns import digit_reversal_split
+
+    unknown = set(overrides) - set(LENGTH_EXPERIMENT)
+    if unknown:
+        raise ValueError(f"length_experiment: unknown settings {sorted(unknown)}; the "
+                         f"settings are {sorted(LENGTH_EXPERIMENT)}")
+    c = {**LENGTH_EXPERIMENT, **overrides}
+    data = digit_reversal_split(c["n_train"], c["n_test"], length, seed=seed)
+    model = reversal_model(kind, seed, embed_dim=c["embed_dim"],
+                           hidden_size=c["hidden_size"], attn_size=c["attn_size"])
+    before = get_blas_threads()
+    set_blas_threads(1)
+    try:
+        fit(model, data.x_train, data.y_train, steps=c["steps"], batch_size=c["batch_size"],
+            lr=c["lr"], seed=seed)
+    finally:
+        set_blas_threads(before)
+    out = model.generate(data.x_test, length)
+    return {"exact_match": exact_match(out, data.y_test),
+            "token_accuracy": token_accuracy(out, data.y_test), "model": model}
+
+
+def stored_length_results() -> dict:
+    """The results of ``benchmarks/attention_lengths.py``, shipped with the package.
+
+    Returns
+    -------
+    dict
+        ``"command"``, ``"config"``, ``"lengths"``, ``"seeds"``, and ``"results"``:
+        ``{kind: {"exact_match": [[per seed] per length], "token_accuracy": ...}}``.
+    """
+    import json
+    from importlib import resources
+
+    text = resources.files("minirnn").joinpath("data", "attention_lengths.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)
