@@ -1,4 +1,4 @@
-"""The chapter 7 state-path figure uses colours and markers that colour-blind readers can tell apart."""
+"""The chapter 7 state-path figure: colours and markers that colour-blind readers tell apart."""
 
 import matplotlib
 
