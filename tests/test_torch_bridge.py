@@ -368,4 +368,5 @@ def test_bridge_without_torch_says_how_to_install_it():
              "try:\n    import minirnn.torch_bridge\n"
              "except ImportError as e:\n    print(e)\n")
     assert r.returncode == 0, r.stderr
-    assert 'pip install "minirnn[torch]"' in r.stdout
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in r.stdout
+    assert "minirnn[" not in r.stdout          # minirnn is on no package index

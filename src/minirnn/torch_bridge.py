@@ -30,8 +30,8 @@ Created torch modules use ``batch_first=True``, as minirnn's arrays are
 default is float32). Copying into an existing module or layer converts the
 values to the destination's dtype and device.
 
-This module needs PyTorch (``pip install "minirnn[torch]"``); the rest of
-minirnn never imports it.
+This module needs PyTorch, which minirnn does not install (in Colab it is already
+there); the rest of minirnn never imports it.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ try:
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        "minirnn.torch_bridge needs PyTorch, which minirnn does not install by default. "
-        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`; on Linux "
-        "the CPU build is smaller: add `--index-url https://download.pytorch.org/whl/cpu`); "
+        "minirnn.torch_bridge needs PyTorch, which minirnn does not install. Install the "
+        "CPU build with `pip install torch --index-url https://download.pytorch.org/whl/cpu` "
+        "(a plain `pip install torch` on Linux downloads a CUDA build of several GB); "
         "the rest of minirnn works without it."
     ) from exc
 
