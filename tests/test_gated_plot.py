@@ -6,7 +6,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
-from test_graph_plot import _collisions, _texts  # noqa: E402
 
 from minirnn.plot.gated import (  # noqa: E402
     BACKWARD_COLOR,
@@ -15,6 +14,7 @@ from minirnn.plot.gated import (  # noqa: E402
     draw_lstm_step_graph,
     plot_gate_trace,
 )
+from test_graph_plot import _collisions, _texts  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

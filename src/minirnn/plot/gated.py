@@ -22,7 +22,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .graph import BACKWARD_COLOR, FORWARD_COLOR, INPUT_COLOR, NODE_COLOR, _arrow, _node
+from .graph import BACKWARD_COLOR, FORWARD_COLOR, _arrow, _node
 
 GATE_COLOR = "#fbe7b5"          # sigma boxes: the gates
 TANH_COLOR = "#d9ead3"          # tanh boxes: the candidate and the squashed cell state
@@ -257,8 +257,8 @@ _LSTM_NODES = {
 }
 
 # (name, source, target, forward label, backward label, forward position, backward
-#  position, horizontal alignment of both or of each). Positions were chosen so that no label touches
-#  another label or an arrow (tests/test_gated_plot.py checks this).
+#  position, horizontal alignment of both or of each). Positions were chosen so that no
+#  label touches another label or an arrow (tests/test_gated_plot.py checks this).
 _LSTM_EDGES = [
     ("c_prev", "c_prev", "mul_f", r"$c_{t-1}$  (N, H)", r"$dc_{t-1} = dc_t \odot f_t$",
      (3.75, 7.25), (3.75, 6.75), "center"),
@@ -359,7 +359,7 @@ def plot_gate_trace(traces: dict, markers=(), ax=None, title: str | None = None,
     ylabel : str
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.2))
+        _, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
     for j, (label, values) in enumerate(traces.items()):
         values = np.asarray(values)
         ax.plot(np.arange(len(values)), values, color=f"C{j}", label=label, lw=1.4)
@@ -370,5 +370,6 @@ def plot_gate_trace(traces: dict, markers=(), ax=None, title: str | None = None,
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small", loc="best")
+    # below the axes, where it cannot hide a curve
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return ax
