@@ -160,6 +160,8 @@ def _factor(E: np.ndarray, G: np.ndarray, ctx: Context) -> Diagnosis | None:
         if abs(c - 1.0 / k) <= 1e-9 / k:
             return Diagnosis("factor", f"{inverse} of the right answer: a mean where a sum is "
                              f"needed, or an extra division by {name}?")
+    if E.size < 2:
+        return None       # any two numbers differ by a factor: only a named one says anything
     return Diagnosis("factor", f"off by a constant factor: {c:.4g} times the right answer")
 
 

@@ -143,7 +143,10 @@ class Result:
 
 
 def _md(text: str) -> str:
-    return re.sub(r"([*_\\\[\]<>])", r"\\\1", text) if "`" not in text else text
+    """Escape Markdown's special characters outside `code` spans."""
+    parts = text.split("`")
+    return "`".join(p if i % 2 else re.sub(r"([*_\\\[\]<>])", r"\\\1", p)
+                    for i, p in enumerate(parts))
 
 
 def _html_code(text: str) -> str:

@@ -21,11 +21,12 @@ import numpy as np
 Axes = tuple[str, ...]
 
 # The shapes every function is tried on. Sizes within one case are distinct, so
-# that a wrong shape can be named: (5, 4) is (H, D), not (D, H). The first case
-# is the general one; then a single sequence (N=1), a single step (T=1), and
-# D > H with more rows. No weight matrix is square except W_h.
+# that a wrong shape can be named: (6, 5) is (H, D), not (D, H); in the first
+# case N, T, N*T and 2 differ too, so that a wrong factor can be named. The
+# first case is the general one; then a single sequence (N=1), a single step
+# (T=1), and D > H with more rows. No weight matrix is square except W_h.
 DEFAULT_SIZES = (
-    {"N": 2, "T": 3, "D": 4, "H": 5, "V": 7, "E": 6},
+    {"N": 3, "T": 4, "D": 5, "H": 6, "V": 7, "E": 8},
     {"N": 1, "T": 4, "D": 3, "H": 2, "V": 5, "E": 3},
     {"N": 3, "T": 1, "D": 2, "H": 4, "V": 6, "E": 2},
     {"N": 4, "T": 2, "D": 6, "H": 3, "V": 8, "E": 5},
