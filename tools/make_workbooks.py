@@ -60,7 +60,7 @@ or on your own machine as the {doc}`introduction </book/intro>` explains, with
 
 
 def exercise(label, title, text):
-    return f"```{{exercise}} {title}\n:label: {label}\n{text.strip()}\n```\n"
+    return f"```{{exercise}} {title}\n:label: {label}\n:nonumber:\n{text.strip()}\n```\n"
 
 
 def solution(label, code):
@@ -381,8 +381,10 @@ the tanh, $da = dh_{\\text{next}} \\odot (1 - h_t^2)$, and then through the two
 products and the bias:
 
 $$
-dx = da\\, W_x, \\quad dh_{\\text{prev}} = da\\, W_h, \\quad
-dW_x = da^\\top x, \\quad dW_h = da^\\top h_{t-1}, \\quad db = \\textstyle\\sum_n da_n .
+\\begin{aligned}
+dx &= da\\, W_x, & dh_{\\text{prev}} &= da\\, W_h, \\\\
+dW_x &= da^\\top x, & dW_h &= da^\\top h_{t-1}, & db &= \\textstyle\\sum_n da_n .
+\\end{aligned}
 $$
 
 Over a whole sequence (BPTT), $h_t$ reaches the loss directly (`dhs[:, t]`) and

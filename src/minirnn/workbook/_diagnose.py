@@ -4,7 +4,7 @@
 from the most specific to the least: a missing or non-array value, a wrong
 shape (the transposed shape, a missing sum over the batch, a sum over the
 wrong axis), values that are not finite, float32, one of the typical mistakes
-of that function (its spec's :class:`~minirnn.workbook._spec.Mistake` list,
+of that function (its spec's :class:`~minirnn.workbook.Mistake` list,
 and "only one term of the sum"), then the general patterns: the transpose,
 the wrong sign, all zeros, a constant factor (1/N, N*T, ...), a value one time
 step early or late, gate blocks in the wrong order, which gate blocks are
@@ -118,10 +118,12 @@ def _shape_problem(E: np.ndarray, G: np.ndarray, out: Output, ctx: Context) -> D
             names = symbolic(G.shape[:lead], ctx)
             axes_words = (" and ".join(AXIS_WORDS.get(n, n) for n in names) if names
                           else f"its first {lead} axes")
-            axis_list = ("axis 0" if lead == 1 else
-                         "axes " + _tuple(range(lead)))
+            if names == ("T",):     # summed over N already, not over T
+                advice = "the sum runs over all N*T positions, e.g. dy.sum(axis=(0, 1))"
+            else:
+                advice = "sum over " + ("axis 0" if lead == 1 else "axes " + _tuple(range(lead)))
             return Diagnosis("batch-sum", f"not summed over {axes_words}: shape {got}, "
-                             f"expected {want}; sum over {axis_list}")
+                             f"expected {want}; {advice}")
     got_names = symbolic(G.shape, ctx) or ()
     if (out.axes is not None and "N" not in out.axes and "N" in got_names
             and G.ndim <= E.ndim):
