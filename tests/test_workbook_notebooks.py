@@ -96,3 +96,24 @@ def test_with_the_solutions_every_check_passes(path, tmp_path):
         assert text.startswith(f"{name}: passed"), text
         if "forward=" in source:      # the backward pass against the learner's forward
             assert "agree with numerical derivatives of your" in text, text
+
+
+def test_in_a_notebook_an_error_names_the_cell_and_line_of_the_learners_code(tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from minirnn import workbook"),
+        nbformat.v4.new_code_cell("def rnn_step_backward(dh_next, cache):\n"
+                                  "    x, h_prev, Wx, Wh, h_next = cache\n"
+                                  "    da = dh_next * (1 - h_next ** 2)\n"
+                                  "    dx = da @ Wx.T\n"
+                                  "    return dx, da @ Wh, da.T @ x, da.T @ h_prev, da.sum(0)"),
+        nbformat.v4.new_code_cell('workbook.check("rnn_step_backward", rnn_step_backward)'),
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = _text(nb.cells[2])
+    assert text.startswith("rnn_step_backward: your code raised an error")
+    assert "ValueError at cell In[2], line 4: dx = da @ Wx.T" in text
+    assert "ipykernel" not in text and "/tmp" not in text

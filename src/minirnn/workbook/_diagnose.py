@@ -156,12 +156,15 @@ def _factor(E: np.ndarray, G: np.ndarray, ctx: Context) -> Diagnosis | None:
         what = name if name == str(k) else f"{name} = {k}"
         inverse = f"1/{k}" if name == str(k) else (
             f"1/({name}) = 1/{k}" if "*" in name else f"1/{name} = 1/{k}")
+        count = name != "2"       # N, T or N*T: a count of terms that are summed or averaged
         if abs(c - k) <= 1e-9 * k:
-            return Diagnosis("factor", f"{what} times the right answer: a sum where a mean "
-                             f"is needed, or a missing division by {name}?")
+            return Diagnosis("factor", f"{what} times the right answer" + (
+                f": a sum where a mean is needed, or a missing division by {name}?"
+                if count else ""))
         if abs(c - 1.0 / k) <= 1e-9 / k:
-            return Diagnosis("factor", f"{inverse} of the right answer: a mean where a sum is "
-                             f"needed, or an extra division by {name}?")
+            return Diagnosis("factor", f"{inverse} of the right answer" + (
+                f": a mean where a sum is needed, or an extra division by {name}?"
+                if count else ""))
     if E.size < 2:
         return None       # any two numbers differ by a factor: only a named one says anything
     return Diagnosis("factor", f"off by a constant factor: {c:.4g} times the right answer")

@@ -194,6 +194,11 @@ def _cell_name(filename: str) -> str:
     label = getattr(compiler, "format_code_name", lambda name: None)(filename)
     if label:
         return f"cell {label[1]}"
+    number = getattr(compiler, "_filename_map", {}).get(filename)
+    if number is not None:
+        return f"cell In[{number}]"
+    if re.search(r"ipykernel_\d+[/\\]\d+\.py$", filename):
+        return ""         # ipykernel's file for a cell, its number unknown (IPython 7)
     return os.path.basename(filename)
 
 
@@ -205,7 +210,10 @@ def learner_frame(exc: BaseException) -> tuple[str, str]:
         return "", ""
     f = frames[-1]
     line = f.line or linecache.getline(f.filename, f.lineno).strip()
-    return f"{_cell_name(f.filename)}, line {f.lineno}", line.strip()
+    cell = _cell_name(f.filename)
+    where = (f"{cell}, line {f.lineno}" if cell else
+             f"line {f.lineno} of the cell that defines {f.name}")
+    return where, line.strip()
 
 
 def learner_function(exc: BaseException) -> str:
