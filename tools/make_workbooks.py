@@ -42,14 +42,14 @@ that says `# your code here` (replace the line `raise NotImplementedError`), run
 that cell, then run the check cell below it. Use numpy; calling minirnn's own
 function of the same name would pass the check but teach you nothing.
 
-`workbook.check` runs your function on several shapes (a general batch, a single
-sequence $N = 1$, a single step $T = 1$, inputs and hidden states of different
-sizes $D \\neq H$), compares every output with minirnn's function of the same
-name ({py:mod}`minirnn.workbook` lists them), and says what is wrong: each wrong
-output on one line with its likely cause, for instance
-`dWh: the transpose of the right answer`. An error in your code is shown with
-the line that raised it. Until you write a function, its check says *not
-implemented yet*.
+`workbook.check` runs your function on several shapes (a general batch and
+special cases such as a single sequence $N = 1$, a single step $T = 1$, inputs
+and hidden states of different sizes $D \\neq H$), compares every output with
+minirnn's function of the same name ({py:mod}`minirnn.workbook` lists them),
+and says what is wrong: each wrong output on one line with its likely cause,
+for instance `dWh: the transpose of the right answer`. An error in your code is
+shown with the line that raised it. Until you write a function, its check says
+*not implemented yet*.
 
 The solution is in a hidden block under each check: open it after you have
 tried.
@@ -481,9 +481,11 @@ $$
 \\text{if } \\|g\\| > \\theta: \\qquad g \\leftarrow \\frac{\\theta}{\\|g\\|}\\, g .
 $$
 
-In minirnn the gradients are a dict of arrays (`model.grads`) that the
-optimizer reads after clipping, so clipping must change **those arrays** in
-place; it returns the norm before clipping, which is worth logging.""",
+In minirnn a model's gradients are a dict of arrays, `model.grads`, holding
+the very arrays into which its layers write their gradients; the optimizer
+reads them after clipping. So clipping must rescale **those arrays** in place
+(a new array put into the dict would no longer be the one the layers write
+into). It returns the norm before clipping, which is worth logging.""",
     setup="import numpy as np\n\nfrom minirnn import workbook",
     exercises=[
         ("grad_norm", "wb5-grad-norm", "The norm of all gradients together", """\
@@ -517,7 +519,7 @@ def clip_grad_norm(grads, max_norm):
     if total > max_norm:
         scale = max_norm / total
         for g in grads.values():
-            g *= scale                    # in place: the optimizer holds these arrays
+            g *= scale                    # in place: the layers and the optimizer share them
     return total'''),
     ],
 )

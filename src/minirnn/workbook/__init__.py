@@ -9,7 +9,7 @@
 
     result = workbook.check("rnn_step_backward", rnn_step_backward)
     result.passed                               # True or False
-    print(result)                               # the report; a notebook shows it by itself
+    print(result)                               # the report
 
 :func:`check` runs your function on several shapes (the general case, N=1,
 T=1, D != H, weight matrices that are not square), compares every output with

@@ -61,8 +61,8 @@ def _clip(d, joint=True, always=False, inverted=False, after=False):
 
 
 def _collect_clip(returned, args, data):
-    # The arrays the caller passed (an optimizer holds these very arrays): their values
-    # after the call, whatever the dict holds now.
+    # The arrays the caller passed (a model's layers and its optimizer share these very
+    # arrays): their values after the call, whatever the dict holds now.
     passed = data.called_with["grads"]
     return {"total": returned, **{f"grads['{k}']": passed[k] for k in SHAPES}}
 
@@ -83,7 +83,8 @@ register(forward_spec(
                 settings={"max_norm": 0.5})),
     mistakes=[
         Mistake("not changed in place: rescale the arrays of grads themselves (g *= scale); "
-                "`g = g * scale` or grads[k] = ... makes new arrays the optimizer never sees",
+                "`g = g * scale` leaves them as they were, and `grads[k] = ...` puts in a new "
+                "array that the layers no longer write their gradients into",
                 _unchanged),
         Mistake("each array is clipped by its own norm; clip all of them by their joint "
                 "norm, which keeps the direction of the whole gradient",
