@@ -235,7 +235,7 @@ def test_masked_metrics():
 
 
 # ------------------------------------------------ states after each row's own last step
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_state_at_last_real_step_equals_running_each_row_alone(cell, rng):
     """Right padding leaves the real steps alone; state_at reads the state after them."""
     layer = mr.recurrent.recurrent_layer(cell, 3, 4, seed=0)
@@ -254,7 +254,7 @@ def test_state_at_last_real_step_equals_running_each_row_alone(cell, rng):
             np.testing.assert_allclose(state[n], expected[0])
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_backward_to_state_at_steps(cell, rng):
     """L = sum(G * hs) + sum(Gs * state at the steps): every gradient against differences."""
     layer = mr.recurrent.recurrent_layer(cell, 3, 4, seed=0)

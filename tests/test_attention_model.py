@@ -53,7 +53,7 @@ def test_gradient_check_without_padding(N, S, T, cell, score, rng):
     assert _grad_check(m, src, y) < 1e-6
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("score", ["dot", "additive"])
 def test_gradient_check_with_padded_sources_and_targets(cell, score, rng):
     m = _model(cell, score, src_pad=PAD, tgt_pad=PAD)
@@ -62,7 +62,7 @@ def test_gradient_check_with_padded_sources_and_targets(cell, score, rng):
     assert _grad_check(m, src, y) < 1e-6
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_padding_changes_nothing(cell, rng):
     """With masks, a row's loss, gradients and output do not depend on how it was padded."""
     m = _model(cell, "additive", src_pad=PAD, tgt_pad=PAD)

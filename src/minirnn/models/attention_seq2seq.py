@@ -57,8 +57,8 @@ class AttentionSeq2Seq(Model):
     hidden_size : int
         H, for both recurrent layers (and the attention).
     seed : int or numpy.random.Generator, optional
-    cell : {"rnn", "lstm"}
-        The cell of encoder and decoder (default "rnn").
+    cell : {"rnn", "lstm", "gru"}
+        The cell of encoder and decoder (default "rnn"; see :data:`minirnn.recurrent.CELLS`).
     score : {"dot", "additive"}
         The attention score (see :class:`~minirnn.attention.Attention`).
     attn_size : int, optional
