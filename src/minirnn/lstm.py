@@ -218,7 +218,7 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
     return hs, cs, (xs, h0, c0, Wx, Wh, gates, cs, hs)
 
 
-def lstm_backward(dhs, cache, dc_last=None, dcs=None):
+def lstm_backward(dhs, cache, dc_last=None):
     """Backpropagation through time: :func:`lstm_step_backward` for t = T-1, ..., 0.
 
     Parameters
@@ -230,10 +230,6 @@ def lstm_backward(dhs, cache, dc_last=None, dcs=None):
     dc_last : ndarray, shape (N, H), optional
         Gradient with respect to the last cell state, when it is used
         downstream (an encoder's state handed to a decoder). Default zero.
-    dcs : ndarray, shape (N, T, H), optional
-        Gradient with respect to cell states used downstream at other steps:
-        the state handed over after each row's last real input when the rows
-        are padded to a common length (chapter 8). Default zero.
 
     Returns
     -------
@@ -251,9 +247,6 @@ def lstm_backward(dhs, cache, dc_last=None, dcs=None):
     else:
         dc_next = check_float_array(dc_last, "dc_last", ("N", "H"), {"N": N, "H": H},
                                     where=where)
-    if dcs is not None:
-        dcs = check_float_array(dcs, "dcs", ("N", "T", "H"), {"N": N, "T": T, "H": H},
-                                where=where)
     das = np.empty_like(gates)                   # da_t for every t
     for t in reversed(range(T)):
         i_t, f_t, g_t, o_t = np.split(gates[:, t], 4, axis=1)
@@ -262,8 +255,6 @@ def lstm_backward(dhs, cache, dc_last=None, dcs=None):
         dh_t = dhs[:, t] + dh_next
         # c_t reaches the loss through h_t = o_t tanh(c_t) and through c_{t+1}
         dc_t = dc_next + dh_t * o_t * (1.0 - tanh_c ** 2)
-        if dcs is not None:
-            dc_t = dc_t + dcs[:, t]              # ... and directly, if it was handed over
         di_t = dc_t * g_t                        # gradients with respect to the gate values
         df_t = dc_t * c_prev
         dg_t = dc_t * i_t
@@ -430,7 +421,7 @@ class LSTM(Layer):
             self.state = (self.h_n.copy(), self.c_n.copy())
         return hs
 
-    def backward(self, dhs, dc_last=None, dcs=None):
+    def backward(self, dhs, dc_last=None):
         """Backpropagation through time over the whole sequence of the last forward.
 
         Parameters
@@ -440,9 +431,6 @@ class LSTM(Layer):
         dc_last : ndarray, shape (N, H), optional
             Gradient with respect to the last cell state ``c_n``, when it is
             used downstream (an encoder handing its state to a decoder).
-        dcs : ndarray, shape (N, T, H), optional
-            Gradient with respect to cell states used downstream at any step
-            (see :func:`lstm_backward`).
 
         Returns
         -------
@@ -458,9 +446,6 @@ class LSTM(Layer):
         if dc_last is not None:
             dc_last = check_float_array(dc_last, "dc_last", ("N", "H"), {"N": N, "H": H}, where,
                                         self.dtype)
-        if dcs is not None:
-            dcs = check_float_array(dcs, "dcs", ("N", "T", "H"), {"N": N, "T": T, "H": H},
-                                    where, self.dtype)
-        dxs, self.dh0, self.dc0, dWx, dWh, db = lstm_backward(dhs, cache, dc_last, dcs)
+        dxs, self.dh0, self.dc0, dWx, dWh, db = lstm_backward(dhs, cache, dc_last)
         self._set_grads(Wx=dWx, Wh=dWh, b=db)
         return dxs

@@ -15,7 +15,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import RNN
-from .lstm import LSTM
+from .lstm import LSTM, lstm_backward
 
 #: The recurrent layers by name.
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -97,22 +97,51 @@ def backward_to_state(layer, dhs, dstate=None, steps=None):
 
     With ``steps`` (as for :func:`state_at`) the state that reached the loss is the one
     after step ``steps[n]`` of row n, and its gradient enters there."""
-    dc_last = dcs = None
+    dc_last = dc_state = None
     if dstate is not None:
         dh_state, dc_state = dstate if isinstance(layer, LSTM) else (dstate, None)
         dhs = dhs.copy()
         if steps is None:
             dhs[:, -1] += dh_state      # h_n is hs[:, -1]: its two gradients add
-            dc_last = dc_state
+            dc_last, dc_state = dc_state, None
         else:
             N, T, _ = dhs.shape
-            rows = np.arange(N)
             steps = _check_steps(steps, N, T, "backward_to_state")
-            dhs[rows, steps] += dh_state
-            if dc_state is not None:
-                dcs = np.zeros_like(dhs)
-                dcs[rows, steps] = dc_state
-    if isinstance(layer, LSTM):
-        dxs = layer.backward(dhs, dc_last, dcs)
-        return dxs, (layer.dh0, layer.dc0)
-    return layer.backward(dhs), layer.dh0
+            dhs[np.arange(N), steps] += dh_state     # h after step steps[n] is hs[n, steps[n]]
+    if not isinstance(layer, LSTM):
+        return layer.backward(dhs), layer.dh0
+    dxs = layer.backward(dhs, dc_last)
+    if dc_state is not None:
+        dxs = _add_cell_state_gradient(layer, dxs, dc_state, steps)
+    return dxs, (layer.dh0, layer.dc0)
+
+
+def _add_cell_state_gradient(layer, dxs, dc_state, steps):
+    """Add to an LSTM's gradients the part that comes from ``dc_state``, the gradient of
+    the cell state after step ``steps[n]`` of row n.
+
+    ``lstm_backward`` takes the gradient of the LAST cell state only (``dc_last``). The
+    backward pass is linear in the gradients that come in, so the part from a cell
+    state at an earlier step s is the backward pass of the first s + 1 steps with
+    ``dc_last`` set and no other gradient; the rows that share a step are done together.
+    """
+    xs, h0, c0, Wx, Wh, gates, cs, hs = layer._cache      # the cache of lstm_forward
+    dxs = dxs.copy()
+    dh0, dc0 = layer.dh0.copy(), layer.dc0.copy()
+    extra = {k: np.zeros_like(g) for k, g in layer.grads.items()}
+    for s in np.unique(steps):
+        r = np.flatnonzero(steps == s)
+        first = slice(0, s + 1)
+        part = (xs[r, first], h0[r], c0[r], Wx, Wh, gates[r, first], cs[r, first],
+                hs[r, first])
+        dxs_r, dh0_r, dc0_r, dWx, dWh, db = lstm_backward(np.zeros_like(hs[r, first]), part,
+                                                          dc_state[r])
+        dxs[r, first] += dxs_r
+        dh0[r] += dh0_r
+        dc0[r] += dc0_r
+        for k, g in (("Wx", dWx), ("Wh", dWh), ("b", db)):
+            extra[k] += g
+    for k, g in extra.items():
+        layer.grads[k] += g                                 # in place: models hold these
+    layer.dh0, layer.dc0 = dh0, dc0
+    return dxs
