@@ -200,6 +200,8 @@ STEP_BACKWARD_BUGS = [
     (_step_bwd(db=lambda da, c: da.mean(axis=0)), "db", "1/N = 1/3 of the right answer"),
     (_step_bwd(dWh=lambda da, c: da.T @ c[4]), "dWh", "dWh pairs da with h_next"),
     (_step_bwd(dx=lambda da, c: -(da @ c[2])), "dx", "the wrong sign"),
+    (_step_bwd(dh_prev=lambda da, c: da @ c[3].T), "dh_prev",
+     "dh_prev = da @ Wh.T sends the gradient back through W_h transposed"),
     (_step_bwd_inplace, "dh_next", "changed in place by your function"),
     (_step_bwd_float32, "dx, dh_prev, dWx, dWh, db", "float32: return float64"),
     (_step_bwd_last_row, "dWx", "only the last sequence's term (row 2 of the batch)"),
@@ -227,7 +229,7 @@ STEP_FORWARD_BUGS = [
 ]
 
 
-def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False):
+def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False, Wh_T=False):
     def rnn_backward(dhs, cache):
         xs, h0, Wx, Wh, hs = cache
         T = hs.shape[1]
@@ -248,7 +250,7 @@ def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False):
             dWh += da_t.T @ {"prev": h_prev, "h_t": hs[:, t], "wrap": hs[:, t - 1]}[dWh_h]
             db += da_t.sum(axis=0)
             dh_last = dh_t
-            dh_next = da_t @ Wh
+            dh_next = da_t @ (Wh.T if Wh_T else Wh)
         return dxs, (dh_last if dh0_late else dh_next), dWx, dWh, db
     return rnn_backward
 
@@ -268,6 +270,7 @@ BPTT_BUGS = [
     (_bptt(dWh_h="h_t"), "dWh", "dWh pairs da_t with h_t"),
     (_bptt(dWh_h="wrap"), "dWh", "the LAST state; the state before step 0 is h0"),
     (_bptt(dh0_late=True), "dh0", "one step too late"),
+    (_bptt(Wh_T=True), "dxs, dh0, dWx, dWh, db", "dh_next = da_t @ Wh.T"),
     (_bptt_inplace, "hs (cache[4])", "changed in place"),
 ]
 
