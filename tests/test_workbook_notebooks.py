@@ -207,3 +207,6 @@ def test_chapter_ends_with_build_it_yourself_before_its_exercises(path):
     target = f"/notebooks/workbook/{path.stem}_workbook"
     assert f" <{target}>`" in section and "{doc}`" in section, section
     assert (ROOT / f"{target[1:]}.ipynb").exists()
+    # and it points to the chapter's own coding exercise, a taste of the workbook
+    labels = {LABEL.findall(task.source)[-1] for _, task, *_ in _coding_exercises(nb)}
+    assert any(f"{{ref}}`{label}`" in section for label in labels), section
