@@ -482,6 +482,7 @@ GRU_FORWARD_BUGS = [
 def _gru_bwd(unpack="rz", concat="rzn", keep="z", gate_slope=True, n_slope=True,
              b_hn_inside=True, direct=True, m_recomputed=False, transpose_dWh=False,
              inplace=False):
+    # gate_slope: True (both sigmoid'), False (neither), or "r" / "z" (only that gate's)
     def gru_step_backward(dh_next, cache):
         if unpack == "zr":
             x, h_prev, Wx, Wh, z, r, n, m = cache
@@ -492,6 +493,8 @@ def _gru_bwd(unpack="rz", concat="rzn", keep="z", gate_slope=True, n_slope=True,
             m = h_prev @ Wh[2 * H:].T            # without b_hn
         if keep == "1-z":
             dz, dn, kept = dh_next * (n - h_prev), dh_next * z, 1 - z
+        elif keep == "1-z, not in dh_prev":
+            dz, dn, kept = dh_next * (n - h_prev), dh_next * z, z
         else:
             dz, dn, kept = dh_next * (h_prev - n), dh_next * (1 - z), z
         dan = dn * (1 - n ** 2) if n_slope else dn
@@ -500,8 +503,8 @@ def _gru_bwd(unpack="rz", concat="rzn", keep="z", gate_slope=True, n_slope=True,
             r *= 1 - r                           # reuses the cache's reset gate
             dar = dr * r
         else:
-            dar = dr * r * (1 - r) if gate_slope else dr
-        daz = dz * z * (1 - z) if gate_slope else dz
+            dar = dr * r * (1 - r) if gate_slope in (True, "r") else dr
+        daz = dz * z * (1 - z) if gate_slope in (True, "z") else dz
         parts_x = {"r": dar, "z": daz, "n": dan}
         parts_h = {"r": dar, "z": daz, "n": dan * r}
         dax = np.concatenate([parts_x[k] for k in concat], axis=1)
@@ -520,8 +523,12 @@ GRU_BACKWARD_BUGS = [
     (_gru_bwd(concat="zrn"), "dx, dh_prev, dWx, dWh, dbx, dbh",
      "the blocks of da are in the order (z, r, n)"),
     (_gru_bwd(keep="1-z"), "dx, dh_prev, dWx, dWh, dbx, dbh", "z and 1 - z are exchanged"),
+    (_gru_bwd(keep="1-z, not in dh_prev"), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "z and 1 - z are exchanged"),
     (_gru_bwd(gate_slope=False), "dx, dh_prev, dWx, dWh, dbx, dbh",
      "the sigmoid derivative of the gates r and z is missing"),
+    (_gru_bwd(gate_slope="z"), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "the sigmoid derivative of the reset gate is missing"),
     (_gru_bwd(n_slope=False), "dx, dh_prev, dWx, dWh, dbx, dbh",
      "the tanh derivative of the candidate n is missing"),
     (_gru_bwd(b_hn_inside=False), "dbh", "b_hn sits inside the reset product"),

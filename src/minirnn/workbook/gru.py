@@ -14,8 +14,8 @@ recognised besides these:
   of Cho et al., 2014, not PyTorch's); the reset gate or the update gate
   missing; sigmoid for the candidate; the recurrent bias ``bh`` not added;
 - backward: ``r`` and ``z`` exchanged (the cache unpacked in the wrong order);
-  ``z`` and ``1 - z`` exchanged; the sigmoid derivative of the gates or the
-  tanh derivative of the candidate missing; ``b_hn`` treated as outside the
+  ``z`` and ``1 - z`` exchanged; the sigmoid derivative of one gate or both, or
+  the tanh derivative of the candidate, missing; ``b_hn`` treated as outside the
   reset product (``dbh``'s n block without ``r``), or ``m`` recomputed without
   it; the reset gate missing from the recurrent n block; ``dh_prev`` without
   the direct path ``dh_next * z``; the blocks of ``da`` in another order.
@@ -107,8 +107,8 @@ register(forward_spec(
     ]))
 
 
-def _grads(d, order=(0, 1, 2), swap_rz=False, keep="z", gate_deriv=True, n_deriv=True,
-           b_hn_at="inside", m_from="cache", reset_in_dah=True, direct=True):
+def _grads(d, order=(0, 1, 2), swap_rz=False, keep="z", gate_deriv="rz", n_deriv=True,
+           b_hn_at="inside", m_from="cache", reset_in_dah=True, direct="z"):
     """The backward step with one thing changed (the flags); right with no flag set."""
     x, h_prev, Wx, Wh, r, z, n, m = d.cache
     dh_next = d.upstream["dh_next"]
@@ -117,28 +117,33 @@ def _grads(d, order=(0, 1, 2), swap_rz=False, keep="z", gate_deriv=True, n_deriv
         r, z = z, r
     if m_from == "product":             # m recomputed without b_hn
         m = h_prev @ Wh[2 * H:].T
-    kept, taken = (z, 1.0 - z) if keep == "z" else (1.0 - z, z)
     dz = dh_next * (h_prev - n) if keep == "z" else dh_next * (n - h_prev)
-    dn = dh_next * taken
+    dn = dh_next * ((1.0 - z) if keep == "z" else z)
+    kept = {"z": z, "1-z": 1.0 - z, None: 0.0}[direct]      # the direct path to h_prev
     dan = dn * ((1.0 - n ** 2) if n_deriv else 1.0)
     dr = dan * m
 
-    def slope(s):
-        return s * (1.0 - s) if gate_deriv else 1.0
+    def slope(s, gate):
+        return s * (1.0 - s) if gate in gate_deriv else 1.0
 
-    dar, daz = dr * slope(r), dz * slope(z)
+    dar, daz = dr * slope(r, "r"), dz * slope(z, "z")
     dax = [dar, daz, dan]
     dah = [dar, daz, dan * r if reset_in_dah else dan]
     dax, dah = (np.concatenate([blocks[g] for g in order], axis=1) for blocks in (dax, dah))
     dbh = dah.sum(axis=0)
     if b_hn_at == "outside":            # b_hn's gradient without the reset gate
         dbh = np.concatenate([dah[:, :2 * H].sum(axis=0), dan.sum(axis=0)])
-    return {"dx": dax @ Wx, "dh_prev": (dh_next * kept if direct else 0.0) + dah @ Wh,
+    return {"dx": dax @ Wx, "dh_prev": dh_next * kept + dah @ Wh,
             "dWx": dax.T @ x, "dWh": dah.T @ h_prev, "dbx": dax.sum(axis=0), "dbh": dbh}
 
 
 def _only(names, grads):
     return {k: grads[k] for k in names}
+
+
+SWAPPED_Z = ("z and 1 - z are exchanged: h_next = (1 - z) * n + z * h_prev, so "
+             "dn = dh_next * (1 - z), dz = dh_next * (h_prev - n) and h_prev receives "
+             "dh_next * z directly")
 
 
 register(backward_spec(
@@ -150,11 +155,16 @@ register(backward_spec(
     ] + [
         Mistake("r and z are exchanged: the cache is (x, h_prev, Wx, Wh, r, z, n, m), "
                 "reset gate first", lambda d: _grads(d, swap_rz=True)),
-        Mistake("z and 1 - z are exchanged: h_next = (1 - z) * n + z * h_prev, so "
-                "dn = dh_next * (1 - z), dz = dh_next * (h_prev - n) and h_prev receives "
-                "dh_next * z directly", lambda d: _grads(d, keep="1-z")),
+        Mistake(SWAPPED_Z, lambda d: _grads(d, keep="1-z", direct="1-z")),
+        Mistake(SWAPPED_Z, lambda d: _grads(d, keep="1-z")),
+        Mistake("the direct path to h_prev is dh_next * z: h_next = (1 - z) * n + z * h_prev "
+                "keeps z of the old state", lambda d: _only(["dh_prev"], _grads(d, direct="1-z"))),
         Mistake("the sigmoid derivative of the gates r and z is missing: multiply by "
-                "s * (1 - s)", lambda d: _grads(d, gate_deriv=False)),
+                "s * (1 - s)", lambda d: _grads(d, gate_deriv="")),
+        Mistake("the sigmoid derivative of the reset gate is missing: da_r = dr * r * (1 - r)",
+                lambda d: _grads(d, gate_deriv="z")),
+        Mistake("the sigmoid derivative of the update gate is missing: "
+                "da_z = dz * z * (1 - z)", lambda d: _grads(d, gate_deriv="r")),
         Mistake("the tanh derivative of the candidate n is missing: "
                 "da_n = dn * (1 - n**2)", lambda d: _grads(d, n_deriv=False)),
         Mistake("its n block misses the reset gate: b_hn sits inside the reset product "
@@ -168,5 +178,5 @@ register(backward_spec(
                 lambda d: _only(["dh_prev", "dWh"], _grads(d, reset_in_dah=False))),
         Mistake("dh_prev misses the direct path: h_prev also enters h_next = ... + z * h_prev, "
                 "so dh_prev = dh_next * z + dah @ Wh",
-                lambda d: _only(["dh_prev"], _grads(d, direct=False))),
+                lambda d: _only(["dh_prev"], _grads(d, direct=None))),
     ]))
