@@ -526,11 +526,11 @@ def clip_grad_norm(grads, max_norm):
 
 WB6 = dict(
     file="06_gated_rnns_workbook.ipynb",
-    title="Workbook 6: the LSTM step",
+    title="Workbook 6: the LSTM and GRU steps",
     recap="""\
-This workbook goes with the LSTM section at the end of
-[chapter 5](../05_vanishing_exploding.ipynb). For a batch, in rows, one LSTM
-step computes four blocks of $H$ columns from one product,
+This workbook goes with [chapter 6](../06_gated_rnns.ipynb), *Gated RNNs:
+LSTM and GRU*. For a batch, in rows, one LSTM step computes four blocks of $H$
+columns from one product,
 `a = x @ Wx.T + h_prev @ Wh.T + b` $(N, 4H)$, in the order $(i, f, g, o)$ of
 PyTorch and minirnn (block $k$ is `a[:, k*H:(k+1)*H]`):
 
@@ -543,7 +543,24 @@ $$
 
 `Wx` is $(4H, D)$, `Wh` $(4H, H)$, `b` $(4H,)$. For the backward step:
 $\\sigma' = \\sigma (1 - \\sigma)$, $\\tanh' = 1 - \\tanh^2$, and $c_t$ reaches the
-loss in two ways, through $c_{t+1}$ (`dc_next`) and through $h_t$.""",
+loss in two ways, through $c_{t+1}$ (`dc_next`) and through $h_t$.
+
+The GRU has no cell state and three blocks, in the order $(r, z, n)$ of PyTorch
+and minirnn, with **two** biases: the input part `ax = x @ Wx.T + bx` and the
+recurrent part `ah = h_prev @ Wh.T + bh`, both $(N, 3H)$. Write $a^x_r, a^x_z,
+a^x_n$ for the three blocks of `ax`, $a^h_r, a^h_z$ for the first two of `ah`,
+and $m = W_{hn} h_{t-1} + b_{hn}$ for its third (`ah[:, 2*H:3*H]`):
+
+$$
+\\begin{aligned}
+r &= \\sigma(a^x_r + a^h_r), \\quad z = \\sigma(a^x_z + a^h_z), \\quad
+n = \\tanh(a^x_n + r \\odot m),\\\\
+h_t &= (1 - z) \\odot n + z \\odot h_{t-1}.
+\\end{aligned}
+$$
+
+The reset gate scales $m$ with its bias $b_{hn}$ inside, which is why the GRU
+keeps two biases. `Wx` is $(3H, D)$, `Wh` $(3H, H)$, `bx` and `bh` $(3H,)$.""",
     setup="import numpy as np\n\nfrom minirnn import workbook\nfrom minirnn.lstm import sigmoid",
     exercises=[
         ("lstm_step_forward", "wb6-lstm-step-forward", "One LSTM step", """\
@@ -612,6 +629,70 @@ def lstm_step_backward(dh_next, dc_next, cache):
     dWh = da.T @ h_prev
     db = da.sum(axis=0)
     return dx, dh_prev, dc_prev, dWx, dWh, db'''),
+        ("gru_step_forward", "wb6-gru-step-forward", "One GRU step", """\
+Write `gru_step_forward(x, h_prev, Wx, Wh, bx, bh)`. Return `h_next` $(N, H)$
+and the cache `(x, h_prev, Wx, Wh, r, z, n, m)` with `m` $= W_{hn} h_{t-1} +
+b_{hn}$, the n block of the recurrent part.""",
+         '''\
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    """One GRU step; gate blocks (r, z, n).
+
+    x (N, D), h_prev (N, H), Wx (3H, D), Wh (3H, H), bx (3H,), bh (3H,).
+    Returns h_next (N, H) and cache = (x, h_prev, Wx, Wh, r, z, n, m).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("gru_step_forward", gru_step_forward)',
+         '''\
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    H = h_prev.shape[1]
+    ax = x @ Wx.T + bx                    # (N, 3H): input part of the three blocks
+    ah = h_prev @ Wh.T + bh               # (N, 3H): recurrent part, its own bias
+    r = sigmoid(ax[:, 0 * H:1 * H] + ah[:, 0 * H:1 * H])   # reset gate
+    z = sigmoid(ax[:, 1 * H:2 * H] + ah[:, 1 * H:2 * H])   # update gate
+    m = ah[:, 2 * H:3 * H]                # W_hn h_prev + b_hn, bias included
+    n = np.tanh(ax[:, 2 * H:3 * H] + r * m)                # candidate
+    h_next = (1.0 - z) * n + z * h_prev   # keep z of the old state
+    return h_next, (x, h_prev, Wx, Wh, r, z, n, m)'''),
+        ("gru_step_backward", "wb6-gru-step-backward", "The GRU backward step", """\
+Write `gru_step_backward(dh_next, cache)`: return `dx` $(N, D)$, `dh_prev`
+$(N, H)$, `dWx` $(3H, D)$, `dWh` $(3H, H)$, `dbx` $(3H,)$ and `dbh` $(3H,)$. Go
+back through $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$ to $z$ and $n$, through
+the tanh to the candidate's pre-activation, from it to $r$ (which multiplies
+$m$) and through the sigmoids. The input part receives the three blocks
+$(da_r, da_z, da_n)$; the recurrent part receives the same, except that its n
+block went through the reset gate. And $h_{t-1}$ reaches $h_t$ twice: through
+$W_h$ and directly. The check also compares your gradients with numerical
+derivatives of your `gru_step_forward`.""",
+         '''\
+def gru_step_backward(dh_next, cache):
+    """Backward pass of one GRU step.
+
+    dh_next (N, H); cache = (x, h_prev, Wx, Wh, r, z, n, m) from gru_step_forward.
+    Returns dx (N, D), dh_prev (N, H), dWx (3H, D), dWh (3H, H), dbx (3H,), dbh (3H,).
+    """
+    x, h_prev, Wx, Wh, r, z, n, m = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("gru_step_backward", gru_step_backward, forward=gru_step_forward)',
+         '''\
+def gru_step_backward(dh_next, cache):
+    x, h_prev, Wx, Wh, r, z, n, m = cache
+    dz = dh_next * (h_prev - n)           # h_next = (1 - z) n + z h_prev
+    dn = dh_next * (1.0 - z)
+    dan = dn * (1.0 - n ** 2)             # through the candidate's tanh
+    dr = dan * m                          # r scaled m = W_hn h_prev + b_hn
+    dar = dr * r * (1.0 - r)              # through the sigmoids
+    daz = dz * z * (1.0 - z)
+    dax = np.concatenate([dar, daz, dan], axis=1)       # input part, (r, z, n)
+    dah = np.concatenate([dar, daz, dan * r], axis=1)   # recurrent part: n went through r
+    dx = dax @ Wx
+    dh_prev = dh_next * z + dah @ Wh      # the direct path, then the three blocks
+    dWx = dax.T @ x
+    dWh = dah.T @ h_prev
+    dbx = dax.sum(axis=0)
+    dbh = dah.sum(axis=0)
+    return dx, dh_prev, dWx, dWh, dbx, dbh'''),
     ],
 )
 

@@ -47,6 +47,8 @@ name                          reference
 ``clip_grad_norm``            :func:`minirnn.optim.clip_grad_norm`
 ``lstm_step_forward``         :func:`minirnn.lstm.lstm_step_forward`
 ``lstm_step_backward``        :func:`minirnn.lstm.lstm_step_backward`
+``gru_step_forward``          :func:`minirnn.gru.gru_step_forward`
+``gru_step_backward``         :func:`minirnn.gru.gru_step_backward`
 ``dot_scores_forward``        :func:`minirnn.attention.dot_scores_forward`
 ``dot_scores_backward``       :func:`minirnn.attention.dot_scores_backward`
 ``additive_scores_forward``   :func:`minirnn.attention.additive_scores_forward`
@@ -61,14 +63,15 @@ The workbooks (``notebooks/workbook/``) ask for these functions chapter by
 chapter. Adding a function is one spec: :func:`forward_spec` /
 :func:`backward_spec` for a pure ``x_forward(...) -> (out, cache)`` /
 ``x_backward(dout, cache)`` pair (see :mod:`minirnn.workbook.lstm` for one
-with gate blocks), passed to :func:`register`; add it to the table above.
+with gate blocks, :mod:`minirnn.workbook.gru` for one with two biases), passed to
+:func:`register`; add it to the table above.
 """
 
 from __future__ import annotations
 
 # Each module registers its functions; imported in the order of the chapters.
 # isort: off
-from . import rnn, lm, clipping, lstm, attention  # noqa: F401
+from . import rnn, lm, clipping, lstm, gru, attention  # noqa: F401
 # isort: on
 from ._report import Problem, Result
 from ._run import check
