@@ -1,7 +1,7 @@
 """Make the Colab install cell of every notebook the one tools/new_notebook.py writes.
 
 Usage: python tools/sync_colab_cells.py [--check] [notebooks/NN_name.ipynb ...]
-       (default: every notebook in notebooks/)
+       (default: every notebook in notebooks/ and its subfolders)
 
 The second cell of each chapter notebook installs minirnn in Colab from the
 repository named in _config.yml. When the repository or branch changes (or
@@ -17,6 +17,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import book_checks
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def colab_cell_source() -> str:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     paths = ([Path(a) for a in argv if a != "--check"]
-             or sorted((ROOT / "notebooks").glob("*.ipynb")))
+             or book_checks.notebook_paths())
     want = colab_cell_source()
     differ = []
     for path in paths:
