@@ -54,6 +54,9 @@ ALLOWED: list[tuple[str, str]] = [
     (r"make colab-check", ".ci/run runs it after make test"),
     (r"make binder-check", ".ci/run runs it after make test"),
     (r"make browser", "make test runs it"),
+    (r"make -j( test)?", "tests/test_makefile.py: under -j the steps still run one by one"),
+    (r"(\.venv/bin/)?python -m build", "make dist (part of make release-check) runs it"),
+    (r"make clean", "removes _build (rm -rf); test_allowed_make_targets_exist checks it"),
     (r"make nbval", "make test runs it"),
     (r"make notebooks-alone", "runs tools/run_notebooks_alone.py, whose runner is tested by "
                               "tests/test_launch.py::test_notebook_runs_alone_in_an_empty_folder"),
@@ -98,7 +101,7 @@ WORD = r"(?:[%!])?(?:\.venv/bin/|[\w.-]*/)?(?:pip3?|python3?(?:\.\d+)?|make|jupy
 # In code: any command word followed by an argument.
 CODE_CMD = re.compile(rf"(?<![\w.\-/]){WORD}(?=[ \t]+\S)[^\n`]*")
 # In prose: only pip install and python -m / python file.py.
-PROSE_CMD = re.compile(r"(?<![\w.\-/])(?:[\w.-]*/)?(?:pip3? install|python3? (?:-m |\S+\.py))"
+PROSE_CMD = re.compile(r"(?<![\w.\-/])(?:[\w.-]*/)?(?:pip3? install(?=\s)|python3? (?:-m |\S+\.py))"
                        r"[^\n`]*")
 END = re.compile(r"`|;|\s{2,}| #|['\"](?=\s*[),]|\s*$)")
 
@@ -249,11 +252,21 @@ def _make_targets() -> set[str]:
     return set(re.findall(r"^([\w.-]+):(?!=)", out.stdout, flags=re.MULTILINE))
 
 
+def _targets_named(command: str) -> set[str]:
+    """The targets of a make command: its words that are neither options nor VAR=value."""
+    words = command.split()
+    if not words or words[0] != "make":
+        return set()
+    return {w for w in words[1:] if not w.startswith("-") and "=" not in w}
+
+
 def test_allowed_make_targets_exist():
     targets = _make_targets()
-    wanted = {m.group(1) for pattern, _ in ALLOWED
-              for m in [re.match(r"make ([\w-]+)", pattern.replace("\\", ""))] if m}
-    assert wanted and wanted <= targets, f"no such Makefile target: {sorted(wanted - targets)}"
+    # The literal make commands of ALLOWED, and every make command shown to readers.
+    literal = [p.replace("\\", "") for p, _ in ALLOWED if re.fullmatch(r"make [\w -]+", p)]
+    wanted = set().union(*(_targets_named(c) for c in literal + list(shown_commands())))
+    assert {"book", "test"} <= wanted
+    assert wanted <= targets, f"no such Makefile target: {sorted(wanted - targets)}"
 
 
 def test_paths_in_allowed_commands_exist():
@@ -288,6 +301,7 @@ def test_benchmark_scripts_start():
     ("run ``python -m pytest tests/test_io.py``.", ["python -m pytest tests/test_io.py"]),
     ("make sure the shapes agree", []),                 # prose "make" is not a command
     ("a python list of ints", []),
+    ("pip installing a package", []),
 ])
 def test_commands_are_found_in_strings(text, expected):
     assert commands_in_string(text) == expected
