@@ -24,7 +24,8 @@ import numpy as np
 
 import minirnn as mr
 from minirnn.analysis import recurrent_matrix
-from minirnn.tasks.adding import BASELINE_MSE, AddingRegressor, make_adding, train_adding
+from minirnn.models import SequenceRegressor
+from minirnn.tasks.adding import BASELINE_MSE, make_adding, train_adding
 
 
 def main() -> None:
@@ -47,7 +48,7 @@ def main() -> None:
             rnn.params["Wh"][...] = recurrent_matrix(args.H, 1.0, "orthogonal", seed=seed)
         elif args.init == "identity":
             rnn.params["Wh"][...] = np.eye(args.H)
-        model = AddingRegressor(rnn, mr.Linear(args.H, 1, seed=seed, dtype=np.float32))
+        model = SequenceRegressor(rnn, mr.Linear(args.H, 1, seed=seed, dtype=np.float32))
         start = time.perf_counter()
         out = train_adding(model, mr.Adam(args.lr), args.updates, 128, args.T, seed=seed + 100,
                            clip=1.0, eval_set=ev, eval_every=args.every)

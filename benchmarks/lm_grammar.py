@@ -15,8 +15,8 @@ import math
 import os
 import time
 
-import minirnn.grammar as g
-from minirnn.lm import RNNLM
+import minirnn.tasks.grammar as g
+from minirnn import RNNLM
 from minirnn.ngram import ngram_perplexities
 from minirnn.optim import Adam
 from minirnn.train import train_lm

@@ -9,7 +9,11 @@ One run measures, for two sizes (the toy model of chapter 3 and N=32, T=35,
 D=H=128) in float64 and float32:
 
 - ``minirnn``: :class:`minirnn.layers.RNN`, ``forward`` then ``backward``
-  (gradients of the weights, the inputs and h0);
+  (gradients of the weights, the inputs and h0): the readable layer whose time
+  loop is the book's step equation;
+- ``tuned``: the same layer as minirnn wrote it before it was made readable
+  (``benchmarks/tuned_rnn.py``: preallocated buffers, ``out=`` products, work
+  arrays kept between calls), to measure what readability costs;
 - ``loop``: a straightforward per-step numpy loop written below, with the
   input projection computed inside the loop (the textbook version);
 - ``torch``: ``torch.nn.RNN`` on the CPU, forward then ``backward`` with the
@@ -27,8 +31,7 @@ timed iterations of all rounds.
 
 A second part measures minirnn with 1 and 2 BLAS threads, with the other core
 idle and busy (a busy-loop process pinned to the last core during the "busy"
-rounds), with and without minirnn's own choice of one BLAS thread for
-mid-size layers (``minirnn._threads``).
+rounds): what machine load does to a multi-threaded BLAS.
 
 Timings depend on the machine and on what else it is doing: run it on an idle
 machine. The figures in book/appendix_speed.md come from this script.
@@ -51,7 +54,7 @@ import numpy as np  # workers get their thread counts through the environment, s
 # goodbye and I say hello.": V=7 words, E=D=8, H=16, one sequence of T=7 steps.
 SIZES = [("toy (ch. 3)", 1, 7, 8, 16), ("N=32 T=35 D=H=128", 32, 35, 128, 128)]
 DTYPES = ["float64", "float32"]
-CONTENDERS = ["minirnn", "loop", "torch"]
+CONTENDERS = ["minirnn", "tuned", "loop", "torch"]
 MATMUL_SIZE = 1024
 ROUND_SECONDS = 0.2     # timed work per contender per round
 # Pause before each contender's turn: a BLAS thread keeps spinning for a while after
@@ -116,14 +119,17 @@ def make_task(spec):
     xs = rng.standard_normal((N, T, D)).astype(dtype)
     h0 = (0.5 * rng.standard_normal((N, H))).astype(dtype)
     G = rng.standard_normal((N, T, H)).astype(dtype)
-    if kind in ("minirnn", "loop"):
+    if kind in ("minirnn", "loop", "tuned"):
         import minirnn as mr
         rnn = mr.RNN(D, H, seed=0, dtype=dtype)
         rnn.params["b"][:] = 0.1
         if kind == "loop":
             rnn = Loop(rnn.params["Wx"], rnn.params["Wh"], rnn.params["b"])
-        else:
-            _set_thread_mode(spec.get("mode", "auto"))
+        elif kind == "tuned":
+            from tuned_rnn import TunedRNN
+            tuned = TunedRNN(rnn.params["Wx"], rnn.params["Wh"], rnn.params["b"])
+            _same_numbers(rnn, tuned, xs, h0, G)
+            rnn = tuned
 
         def run():
             rnn.forward(xs, h0)
@@ -149,32 +155,20 @@ def make_task(spec):
     raise ValueError(f"unknown contender {kind!r}")
 
 
-def _set_thread_mode(mode: str) -> None:
-    """minirnn's own BLAS thread choice: 'auto' (its default), 'always' or 'off'."""
-    try:
-        from minirnn import _threads
-        set_limit = _threads.set_blas_thread_limit
-    except (ImportError, AttributeError):
-        return
-    if mode == "off":
-        set_limit(None)
-    else:
-        set_limit(1, only_when_busy=(mode == "auto"))
-
-
-def loop_limiter_in_use() -> bool:
-    """Whether minirnn's RNN uses minirnn._threads.limit_blas_threads (source check)."""
-    import inspect
-
-    import minirnn.layers
-    return "limit_blas_threads" in inspect.getsource(minirnn.layers.RNN)
+def _same_numbers(rnn, tuned, xs, h0, G) -> None:
+    """The tuned layer must compute what minirnn's layer computes before it is timed."""
+    tol = 1e-4 if xs.dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(tuned.forward(xs, h0), rnn.forward(xs, h0), rtol=tol, atol=tol)
+    dxs, dh0, dWx, dWh, db = tuned.backward(G)
+    np.testing.assert_allclose(dxs, rnn.backward(G), rtol=tol, atol=tol)
+    for got, name in ((dWx, "Wx"), (dWh, "Wh"), (db, "b")):
+        np.testing.assert_allclose(got, rnn.grads[name], rtol=tol, atol=tol)
 
 
 def worker(spec) -> None:
     """Serve rounds on stdin/stdout: each 'run' line -> one JSON list of seconds per iteration."""
     run = make_task(spec)
     clock = time.process_time if spec.get("clock") == "cpu" else time.perf_counter
-    settle = spec["kind"] == "minirnn" and spec.get("mode", "auto") == "auto"
     run()                                   # warm-up: allocations, thread pools, caches
     start = time.perf_counter()
     run()
@@ -185,12 +179,6 @@ def worker(spec) -> None:
         if line.strip() != "run":
             break
         run()                               # re-warm after the other processes ran
-        if settle:
-            # minirnn's own thread choice looks at the machine's load over the last
-            # half second; let it see this round's conditions, not the other processes'.
-            end = time.perf_counter() + 0.6
-            while time.perf_counter() < end:
-                run()
         times = []
         for _ in range(n):
             start = clock()
@@ -208,6 +196,7 @@ class Proc:
         t = str(spec["threads"])
         env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t,
                    PYTHONHASHSEED="0")
+        env["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))   # for tuned_rnn
         self.p = subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(spec)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                   env=env)
@@ -296,7 +285,8 @@ def main_comparison(rounds, threads_list, contenders, clock):
 def print_comparison(rows, contenders):
     print("## minirnn vs a per-step loop vs torch.nn.RNN (forward + backward)\n")
     head = "| threads | size | dtype | " + " | ".join(f"{k} ms" for k in contenders)
-    head += " | loop / minirnn |" + (" torch / minirnn |" if "torch" in contenders else "")
+    head += " | loop / minirnn | minirnn / tuned |"
+    head += " torch / minirnn |" if "torch" in contenders else ""
     head += " minirnn GFLOP/s | % of matmul peak | matmul peak GFLOP/s |"
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
@@ -304,6 +294,7 @@ def print_comparison(rows, contenders):
         cells = [str(r["threads"]), r["size"], r["dtype"]]
         cells += [f"{r[k]:.3f}" for k in contenders]
         cells.append(f"{r['loop'] / r['minirnn']:.2f}x")
+        cells.append(f"{r['minirnn'] / r['tuned']:.2f}x")
         if "torch" in contenders:
             cells.append(f"{r['torch'] / r['minirnn']:.2f}x")
         cells.append(f"{r['minirnn_gflops']:.2f}")
@@ -319,13 +310,11 @@ def print_comparison(rows, contenders):
 
 
 def thread_study(rounds):
-    """minirnn (float64) with 1 or 2 BLAS threads, other core idle or busy, limiter on/off."""
-    # (BLAS threads, minirnn's own limit: 'auto' = when busy, its default; 'always'; 'off')
-    configs = [(1, "auto"), (2, "off"), (2, "always"), (2, "auto")]
+    """minirnn (float64) with 1 or 2 BLAS threads, the other core idle or busy."""
     specs = []
     for name, N, T, D, H in SIZES:
-        for threads, mode in configs:
-            specs.append(dict(kind="minirnn", dtype="float64", threads=threads, mode=mode,
+        for threads in (1, 2):
+            specs.append(dict(kind="minirnn", dtype="float64", threads=threads,
                               N=N, T=T, D=D, H=H, size=name))
     idle = start_all(specs)
     busy = start_all(specs)
@@ -344,18 +333,12 @@ def thread_study(rounds):
     return [(i.spec, i.ms, b.ms) for i, b in zip(idle, busy, strict=True)]
 
 
-def print_thread_study(results, limiter):
+def print_thread_study(results):
     print("## minirnn with 1 or 2 BLAS threads, the other core idle or busy (float64)\n")
-    print("'own limit': minirnn._threads sets one BLAS thread during a mid-size pass: "
-          "'auto' (the default) only while other processes keep the CPU busy, 'always', "
-          f"or 'off' (used by minirnn's RNN here: {'yes' if limiter else 'NO'}).\n")
-    print("| size | BLAS threads | own limit | idle ms | busy ms | busy / idle |")
-    print("|---|---|---|---|---|---|")
+    print("| size | BLAS threads | idle ms | busy ms | busy / idle |")
+    print("|---|---|---|---|---|")
     for spec, idle_ms, busy_ms in results:
-        lim = spec["mode"]
-        if spec["threads"] == 1:
-            lim = "(1 thread anyway)"
-        print(f"| {spec['size']} | {spec['threads']} | {lim} | {idle_ms:.3f} | {busy_ms:.3f} | "
+        print(f"| {spec['size']} | {spec['threads']} | {idle_ms:.3f} | {busy_ms:.3f} | "
               f"{busy_ms / idle_ms:.2f}x |")
     print()
 
@@ -378,7 +361,7 @@ def main(argv=None) -> int:
         worker(json.loads(args.worker))
         return 0
     rounds = 3 if args.quick else args.rounds
-    contenders = CONTENDERS if have_torch() else ["minirnn", "loop"]
+    contenders = CONTENDERS if have_torch() else ["minirnn", "tuned", "loop"]
 
     import minirnn
     print("# rnn_speed: forward + backward of one RNN layer\n")
@@ -393,7 +376,7 @@ def main(argv=None) -> int:
     rows = main_comparison(rounds, args.threads, contenders, args.clock)
     print_comparison(rows, contenders)
     if not args.no_thread_study:
-        print_thread_study(thread_study(rounds), loop_limiter_in_use())
+        print_thread_study(thread_study(rounds))
     print(f"(run took {time.perf_counter() - t0:.0f} s)")
     return 0
 

@@ -2,14 +2,10 @@ import numpy as np
 import pytest
 
 import minirnn as mr
+from minirnn.losses import mse_loss
 from minirnn.lstm import LSTM
-from minirnn.tasks.adding import (
-    BASELINE_MSE,
-    AddingRegressor,
-    make_adding,
-    mse_loss,
-    train_adding,
-)
+from minirnn.models import SequenceRegressor
+from minirnn.tasks.adding import BASELINE_MSE, make_adding, train_adding
 
 
 def test_make_adding_structure():
@@ -55,9 +51,10 @@ def test_mse_loss_gradient(rng):
 def test_adding_regressor_gradient_check(layer, rng):
     H = 3
     rnn = mr.RNN(2, H, seed=0) if layer == "rnn" else LSTM(2, H, seed=0, forget_bias=1.0)
-    model = AddingRegressor(rnn, mr.Linear(H, 1, seed=1))
+    model = SequenceRegressor(rnn, mr.Linear(H, 1, seed=1))
     xs, y = make_adding(4, 6, seed=3)
-    model.loss_and_backward(xs, y)
+    model.loss(xs, y)
+    model.backward()
     analytic = {k: v.copy() for k, v in model.grads.items()}
     assert set(analytic) == {"rnn.Wx", "rnn.Wh", "rnn.b", "head.W", "head.b"}
 
@@ -69,7 +66,7 @@ def test_adding_regressor_gradient_check(layer, rng):
 
 def test_lstm_learns_a_short_adding_problem():
     T = 10
-    model = AddingRegressor(LSTM(2, 8, seed=0, forget_bias=1.0), mr.Linear(8, 1, seed=0))
+    model = SequenceRegressor(LSTM(2, 8, seed=0, forget_bias=1.0), mr.Linear(8, 1, seed=0))
     ev = make_adding(256, T, seed=99)
     out = train_adding(model, mr.Adam(0.02), 300, 64, T, seed=1, eval_set=ev, eval_every=100)
     assert list(out["eval_steps"]) == [0, 100, 200, 300]
@@ -79,10 +76,13 @@ def test_lstm_learns_a_short_adding_problem():
 
 def test_train_adding_clips_and_stops_on_divergence():
     T = 20
-    model = AddingRegressor(mr.RNN(2, 8, seed=0), mr.Linear(8, 1, seed=0))
-    out = train_adding(model, mr.SGD(1e6), 50, 16, T, seed=0)
-    assert np.isinf(out["train"][-1]) and len(out["train"]) < 50
-    model = AddingRegressor(mr.RNN(2, 8, seed=0), mr.Linear(8, 1, seed=0))
+    model = SequenceRegressor(mr.RNN(2, 8, seed=0), mr.Linear(8, 1, seed=0))
+    with pytest.raises(mr.TrainingDiverged, match=r"training diverged at epoch 1, step \d+: "
+                       r"the (loss|gradient norm) is (inf|nan)") as err:
+        train_adding(model, mr.SGD(1e6), 50, 16, T, seed=0)
+    curve = err.value.history["step_loss"]
+    assert 0 < len(curve) < 50 and np.all(np.isfinite(curve))   # the curve up to there
+    model = SequenceRegressor(mr.RNN(2, 8, seed=0), mr.Linear(8, 1, seed=0))
     clipped = train_adding(model, mr.SGD(0.1), 30, 16, T, seed=0, clip=1e-3)
     # the recorded norm is the one before clipping; the gradients used were clipped
     assert np.all(clipped["grad_norm"] > 1e-3)

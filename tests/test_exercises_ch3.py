@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 import minirnn as mr
-from minirnn.lm import RNNLM
+from minirnn import RNNLM
 from minirnn.text import Vocabulary, tokenize
 from minirnn.train import batches, train_lm
 

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from minirnn.seq_models import Seq2Seq, SequenceTagger, exact_match, fit, token_accuracy
+from minirnn import fit
+from minirnn.metrics import exact_match, token_accuracy
+from minirnn.models import Seq2Seq, SequenceTagger
 from minirnn.tasks import patterns as P
 from minirnn.wrappers import BidirectionalRNN, StackedRNN
 

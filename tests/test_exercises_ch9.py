@@ -4,17 +4,18 @@ import math
 
 import pytest
 
-import minirnn.grammar as g
+import minirnn.tasks.grammar as g
+from minirnn.tasks.grammar import exact, rules
 
 
 def _fresh_caches():
-    for cached in (g._enumerate, g._table, g._prefix_table):
+    for cached in (exact._enumerate, exact._table, exact._prefix_table):
         cached.cache_clear()
 
 
 @pytest.fixture
 def grammar_without_adjectives(monkeypatch):
-    monkeypatch.setattr(g, "ADJECTIVE_COUNT_PROBS", (1.0,))
+    monkeypatch.setattr(rules, "ADJECTIVE_COUNT_PROBS", (1.0,))
     _fresh_caches()
     yield
     _fresh_caches()            # the monkeypatch is undone after this: drop the modified tables

@@ -94,3 +94,58 @@ def test_cross_entropy_bad_targets():
         mr.softmax_cross_entropy(np.zeros((1, 2, 5)), np.array([[0], [1]]))
     with pytest.raises(TypeError, match="integer token ids, got dtype float64"):
         mr.softmax_cross_entropy(np.zeros((1, 2, 5)), np.array([[0.0, 1.0]]))
+
+
+@pytest.mark.parametrize("N,T,D,H", SHAPES)
+def test_rnn_forward_backward_whole_sequence_gradient_check(N, T, D, H, rng):
+    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    Wx, Wh = rng.standard_normal((H, D)) * 0.5, rng.standard_normal((H, H)) * 0.5
+    b = rng.standard_normal(H) * 0.1
+    G = rng.standard_normal((N, T, H))
+    hs, cache = mr.rnn_forward(xs, h0, Wx, Wh, b)
+    grads = mr.rnn_backward(G, cache)
+    arrays = {"xs": xs, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}
+
+    def f():
+        return float(np.sum(mr.rnn_forward(xs, h0, Wx, Wh, b)[0] * G))
+
+    assert mr.gradient_check(f, arrays, dict(zip(arrays, grads, strict=True))) < 1e-6
+
+
+def test_rnn_forward_is_a_loop_of_steps_and_the_layer_calls_it(rng):
+    N, T, D, H = 2, 6, 3, 4
+    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    rnn = mr.RNN(D, H, seed=0)
+    p = rnn.params
+    hs, _ = mr.rnn_forward(xs, h0, p["Wx"], p["Wh"], p["b"])
+    h = h0
+    for t in range(T):
+        h, _ = mr.rnn_step_forward(xs[:, t], h, p["Wx"], p["Wh"], p["b"])
+        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(rnn.forward(xs, h0), hs)
+
+
+def test_embedding_backward_adds_repeated_ids(rng):
+    W = rng.standard_normal((5, 3))
+    ids = np.array([[1, 1, 4], [1, 0, 4]])
+    xs, cache = mr.embedding_forward(ids, W)
+    np.testing.assert_array_equal(xs, W[ids])
+    G = rng.standard_normal((2, 3, 3))
+    dW = mr.embedding_backward(G, cache)
+    np.testing.assert_allclose(dW[1], G[0, 0] + G[0, 1] + G[1, 0])   # id 1 occurs three times
+    np.testing.assert_array_equal(dW[[2, 3]], 0.0)                   # unused rows
+    assert mr.gradient_check(lambda: float(np.sum(mr.embedding_forward(ids, W)[0] * G)),
+                             W, dW) < 1e-8
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 5, 3)])
+def test_linear_functions_gradient_check(shape, rng):
+    x, W, b = rng.standard_normal(shape), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    y, cache = mr.linear_forward(x, W, b)
+    G = rng.standard_normal(y.shape)
+    dx, dW, db = mr.linear_backward(G, cache)
+
+    def f():
+        return float(np.sum(mr.linear_forward(x, W, b)[0] * G))
+
+    assert mr.gradient_check(f, {"x": x, "W": W, "b": b}, {"x": dx, "W": dW, "b": db}) < 1e-8

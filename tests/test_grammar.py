@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-import minirnn.grammar as g
+import minirnn.tasks.grammar as g
 
 SG_NOUNS, PL_NOUNS = set(g.NOUNS["sg"]), set(g.NOUNS["pl"])
 SG_VERBS = set(g.TRANSITIVE["sg"]) | set(g.INTRANSITIVE["sg"])

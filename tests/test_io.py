@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import minirnn as mr
+from minirnn import RNNLM
 from minirnn.io import CONFIG_KEY, load, save
-from minirnn.lm import RNNLM
 from minirnn.text import Vocabulary, tokenize
 from minirnn.train import train_lm
 
@@ -80,7 +80,7 @@ def test_file_holds_no_objects(tmp_path, model):
     arrays = arrays_of(tmp_path / "m.npz")       # loads with allow_pickle=False
     assert arrays["vocab"].dtype.kind == "U"
     assert arrays[CONFIG_KEY].dtype == np.uint8
-    assert config_of(arrays)["version"] == 1
+    assert config_of(arrays)["version"] == 2
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 0.9, 0.999])
@@ -173,12 +173,13 @@ def test_mismatched_arrays_rejected(tmp_path, model, change, message):
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("hidden_size", 7, r"'rnn.Wx' must have shape \(7, 5\)"),
+    ("hidden_size", 7, r"'out.W' must have shape \(8, 7\)"),
+    ("cell", "transformer", "'cell' must be one of"),
     ("vocab_size", 0, "'vocab_size' must be a positive int"),
     ("dtype", "float16", "'dtype' must be 'float64' or 'float32'"),
     ("dtype", "float32", "must have dtype float32, got float64"),
     ("format", "something.else", "not a minirnn model file: expected format"),
-    ("version", 2, "unsupported format version: expected 1, got 2"),
+    ("version", 3, "unsupported format version: expected 2, got 3"),
     ("sha256", "0" * 64, "checksum"),
 ])
 def test_mismatched_config_rejected(tmp_path, model, key, value, message):
@@ -189,6 +190,40 @@ def test_mismatched_config_rejected(tmp_path, model, key, value, message):
     write(tmp_path / "t.npz", with_config(arrays, config))
     with pytest.raises(ValueError, match=message):
         load(tmp_path / "t.npz")
+
+
+def test_config_without_vocab_entry_is_a_value_error(tmp_path, model):
+    save(model, tmp_path / "m.npz")
+    arrays = arrays_of(tmp_path / "m.npz")
+    config = config_of(arrays)
+    del config["vocab"]
+    write(tmp_path / "t.npz", with_config(arrays, config))
+    with pytest.raises(ValueError, match="expected a 'vocab' entry"):
+        load(tmp_path / "t.npz")
+
+
+def test_version_1_files_load_as_vanilla_rnn(tmp_path, model):
+    save(model, tmp_path / "m.npz")
+    arrays = arrays_of(tmp_path / "m.npz")
+    config = config_of(arrays)
+    config["version"] = 1
+    del config["cell"]
+    write(tmp_path / "t.npz", with_config(arrays, config))
+    loaded = load(tmp_path / "t.npz")
+    assert loaded.cell == "rnn"
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(loaded.params[k], v)
+
+
+@pytest.mark.parametrize("cell", ["lstm"])
+def test_gated_language_models_round_trip(tmp_path, cell):
+    vocab = mr.Vocabulary(["a", "b", "c"])
+    m = RNNLM(3, 4, 5, seed=0, vocab=vocab, cell=cell)
+    save(m, tmp_path / "g.npz")
+    loaded = load(tmp_path / "g.npz")
+    assert loaded.cell == cell and loaded.vocab == vocab
+    ids = np.array([[0, 1, 2, 1]])
+    np.testing.assert_array_equal(loaded.forward(ids), m.forward(ids))
 
 
 def test_config_not_json_rejected(tmp_path, model):

@@ -7,15 +7,9 @@ if the notebook changes them, change them here too.
 import numpy as np
 import pytest
 
-from minirnn.seq_models import (
-    Seq2Seq,
-    SequenceClassifier,
-    SequenceGenerator,
-    SequenceTagger,
-    exact_match,
-    fit,
-    token_accuracy,
-)
+from minirnn import fit
+from minirnn.metrics import exact_match, token_accuracy
+from minirnn.models import Seq2Seq, SequenceClassifier, SequenceGenerator, SequenceTagger
 from minirnn.tasks import patterns as P
 
 # ---------------------------------------------------------------------------------- data

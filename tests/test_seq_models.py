@@ -2,16 +2,15 @@ import numpy as np
 import pytest
 
 import minirnn as mr
-from minirnn.seq_models import (
+from minirnn import fit
+from minirnn.metrics import exact_match, token_accuracy
+from minirnn.models import (
     Seq2Seq,
     SequenceClassifier,
     SequenceGenerator,
     SequenceTagger,
-    exact_match,
-    fit,
     last_step,
     last_step_backward,
-    token_accuracy,
 )
 
 # (N, T, D, H): a general case, a single sequence, a single step, D != H.
@@ -168,7 +167,7 @@ def test_bad_inputs():
     m = SequenceClassifier(3, 4, 2, vocab_size=5)
     with pytest.raises(ValueError, match=r"x must hold token ids in \[0, 5\)"):
         m.forward(np.array([[1, 5]]))
-    with pytest.raises(ValueError, match="SequenceClassifier.backward called before forward"):
+    with pytest.raises(ValueError, match="SequenceClassifier.backward called without a loss"):
         m.backward()
     raw = SequenceClassifier(3, 4, 2)
     with pytest.raises(ValueError, match=r"x axis 2 \(D\) must have size 3"):

@@ -5,45 +5,45 @@ chapter. float64 is the default everywhere so that gradient checks are exact
 to about 1e-8.
 """
 
-from .functional import rnn_step_backward, rnn_step_forward
+from ._threads import get_blas_threads, set_blas_threads
+from .batching import batches
+from .functional import (
+    embedding_backward,
+    embedding_forward,
+    linear_backward,
+    linear_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .layers import RNN, Embedding, Layer, Linear
-from .lm import RNNLM
-from .losses import log_softmax, softmax, softmax_cross_entropy
-from .lstm import LSTM, lstm_step_backward, lstm_step_forward
+from .losses import log_softmax, mse_loss, softmax, softmax_cross_entropy
+from .lstm import LSTM, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .models import (
+    RNNLM,
+    Seq2Seq,
+    SequenceClassifier,
+    SequenceGenerator,
+    SequenceRegressor,
+    SequenceTagger,
+)
 from .optim import SGD, Adam, clip_grad_norm, grad_norm
 from .text import Vocabulary, tokenize
-from .train import batches, evaluate, train_lm
+from .train import TrainingDiverged, evaluate, fit, train, train_lm, train_step
 from .wrappers import BidirectionalRNN, StackedRNN
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RNN",
-    "RNNLM",
-    "SGD",
-    "StackedRNN",
-    "Adam",
-    "BidirectionalRNN",
-    "Embedding",
-    "LSTM",
-    "Layer",
-    "Linear",
-    "Vocabulary",
-    "batches",
-    "clip_grad_norm",
-    "evaluate",
-    "grad_norm",
-    "gradient_check",
-    "log_softmax",
-    "lstm_step_backward",
-    "lstm_step_forward",
-    "numerical_gradient",
-    "relative_error",
-    "rnn_step_backward",
-    "rnn_step_forward",
-    "softmax",
-    "softmax_cross_entropy",
-    "tokenize",
-    "train_lm",
+    "LSTM", "RNN", "RNNLM", "SGD", "Adam", "BidirectionalRNN", "Embedding", "Layer", "Linear",
+    "Seq2Seq", "SequenceClassifier", "SequenceGenerator", "SequenceRegressor", "SequenceTagger",
+    "StackedRNN", "TrainingDiverged", "Vocabulary", "batches", "clip_grad_norm",
+    "embedding_backward", "embedding_forward", "evaluate", "fit", "get_blas_threads", "grad_norm",
+    "gradient_check", "linear_backward", "linear_forward", "log_softmax", "lstm_backward",
+    "lstm_forward", "lstm_step_backward", "lstm_step_forward", "mse_loss", "numerical_gradient",
+    "relative_error", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
+    "set_blas_threads", "softmax", "softmax_cross_entropy", "tokenize", "train", "train_lm",
+    "train_step",
 ]

@@ -10,6 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 
+class NonFiniteError(ValueError):
+    """An array that must hold finite numbers holds NaN or inf.
+
+    A ValueError like every bad input; its own class lets the training loop tell
+    a model whose numbers overflowed (training diverged) from other bad input.
+    """
+
+
 def check_float_array(x, name: str, axes: tuple[str, ...], sizes: dict | None = None,
                       where: str = "", dtype=None) -> np.ndarray:
     """Validate a floating-point array and return it (cast to ``dtype`` if given).
@@ -43,21 +51,19 @@ def check_float_array(x, name: str, axes: tuple[str, ...], sizes: dict | None = 
     if x.ndim != len(axes):
         raise ValueError(f"{prefix}{name} must have {len(axes)} axes {shape_txt}, "
                          f"got {x.ndim} axes with shape {x.shape}")
-    for i, (axis, size) in enumerate(zip(axes, x.shape, strict=True)):
-        if sizes and axis in sizes and sizes[axis] is not None and size != sizes[axis]:
-            raise ValueError(f"{prefix}{name} axis {i} ({axis}) must have size {sizes[axis]}, "
-                             f"got shape {x.shape}")
+    _check_sizes(x.shape, name, axes, sizes, prefix)
     if not np.all(np.isfinite(x)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
-        raise ValueError(f"{prefix}{name} contains NaN or inf (first at index {bad})")
+        raise NonFiniteError(f"{prefix}{name} contains NaN or inf (first at index {bad})")
     if dtype is not None and x.dtype != dtype:
         x = x.astype(dtype)
     return x
 
 
 def check_token_ids(ids, name: str, vocab_size: int, axes: tuple[str, ...],
-                    where: str = "") -> np.ndarray:
-    """Validate an integer array of token ids in ``[0, vocab_size)``."""
+                    where: str = "", sizes: dict | None = None) -> np.ndarray:
+    """Validate an integer array of token ids in ``[0, vocab_size)`` (``sizes`` as for
+    :func:`check_float_array`)."""
     prefix = f"{where}: " if where else ""
     shape_txt = "(" + ", ".join(axes) + ")"
     if isinstance(ids, (list, tuple)):
@@ -71,12 +77,31 @@ def check_token_ids(ids, name: str, vocab_size: int, axes: tuple[str, ...],
     if ids.ndim != len(axes):
         raise ValueError(f"{prefix}{name} must have {len(axes)} axes {shape_txt}, "
                          f"got {ids.ndim} axes with shape {ids.shape}")
+    _check_sizes(ids.shape, name, axes, sizes, prefix)
     outside = (ids < 0) | (ids >= vocab_size)
     if np.any(outside):
         pos = tuple(int(i) for i in np.argwhere(outside)[0])
         raise ValueError(f"{prefix}{name} must hold token ids in [0, {vocab_size}) "
                          f"(the vocabulary size), got {int(ids[pos])} at index {pos}")
     return ids
+
+
+_EMPTY_HINT = {"N": "a batch needs at least one sequence",
+               "T": "a sequence needs at least one time step",
+               "S": "a source sequence needs at least one step",
+               "M": "a stream needs at least one token"}
+
+
+def _check_sizes(shape, name, axes, sizes, prefix) -> None:
+    """Every axis non-empty, and of the required size where one is given."""
+    for i, (axis, size) in enumerate(zip(axes, shape, strict=True)):
+        if sizes and axis in sizes and sizes[axis] is not None and size != sizes[axis]:
+            raise ValueError(f"{prefix}{name} axis {i} ({axis}) must have size {sizes[axis]}, "
+                             f"got shape {shape}")
+        if size == 0:
+            hint = _EMPTY_HINT.get(axis, "empty arrays have nothing to compute")
+            raise ValueError(f"{prefix}{name} axis {i} ({axis}) must not be empty ({hint}), "
+                             f"got shape {shape}")
 
 
 def check_positive_int(value, name: str, where: str = "") -> int:

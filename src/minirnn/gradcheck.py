@@ -10,6 +10,8 @@ relative error or better when the analytic gradient is right.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -88,6 +90,13 @@ def gradient_check(f, params, grads, eps: float = 1e-5, floor: float = 1e-12) ->
     """
     if isinstance(params, np.ndarray):
         params, grads = {"x": params}, {"x": grads}
+    low = sorted(k for k, p in params.items() if np.asarray(p).dtype != np.float64)
+    if low:
+        warnings.warn(f"gradient_check: {low} are not float64 (got "
+                      f"{np.asarray(params[low[0]]).dtype}); a central difference in float32 "
+                      "is accurate to about 1e-3 only, so even a correct backward pass shows a "
+                      "large error. Build the layer with dtype=np.float64 to check it.",
+                      stacklevel=2)
     if params.keys() != grads.keys():
         raise ValueError(f"gradient_check: params and grads must have the same keys, "
                          f"got {sorted(params)} and {sorted(grads)}")

@@ -1,4 +1,4 @@
-"""Saving and loading an :class:`~minirnn.lm.RNNLM` as one ``.npz`` file.
+"""Saving and loading an :class:`~minirnn.models.lm.RNNLM` as one ``.npz`` file.
 
 What the file holds
 -------------------
@@ -6,13 +6,14 @@ A plain (uncompressed) numpy ``.npz`` archive with only numeric and string
 arrays, so it is read with ``np.load(..., allow_pickle=False)``: loading a
 model never runs code from the file.
 
-* the six weights, under their ``RNNLM.params`` names (``"embed.W"``,
-  ``"rnn.Wx"``, ``"rnn.Wh"``, ``"rnn.b"``, ``"out.W"``, ``"out.b"``), in the
-  model's float dtype;
+* the weights, under their ``RNNLM.params`` names (``"embed.W"``,
+  ``"rnn.Wx"``, ``"rnn.Wh"``, ``"rnn.b"``, ``"out.W"``, ``"out.b"`` for a vanilla
+  RNN; the recurrent layer's own names for another cell), in the model's float
+  dtype;
 * ``"vocab"`` (only if the model has a vocabulary): the words in id order as a
   fixed-width unicode array (dtype ``<U...``, not objects);
 * ``"minirnn_config"``: a uint8 array holding UTF-8 JSON: the format name and
-  version, the sizes, the dtype, the vocabulary's settings, the expected name,
+  version, the sizes, the cell, the dtype, the vocabulary's settings, the expected name,
   shape and dtype of every array, and a SHA-256 checksum of the weights and
   words.
 
@@ -41,20 +42,14 @@ import os
 
 import numpy as np
 
-from .lm import RNNLM
+from .models.lm import RNNLM
+from .recurrent import CELLS
 from .text import Vocabulary
 
 FORMAT = "minirnn.RNNLM"
-VERSION = 1
+VERSION = 2            # version 1 files (before the cell choice) are read as cell "rnn"
 CONFIG_KEY = "minirnn_config"
 VOCAB_KEY = "vocab"
-WEIGHTS = ("embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b")
-
-
-def _shapes(V: int, E: int, H: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every weight, from the sizes."""
-    return {"embed.W": (V, E), "rnn.Wx": (H, E), "rnn.Wh": (H, H), "rnn.b": (H,),
-            "out.W": (V, H), "out.b": (V,)}
 
 
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -76,7 +71,7 @@ def save(model: RNNLM, path) -> None:
     """
     if not isinstance(model, RNNLM):
         raise TypeError(f"save: model must be an RNNLM, got {type(model).__name__}")
-    arrays = {k: np.ascontiguousarray(model.params[k]) for k in WEIGHTS}
+    arrays = {k: np.ascontiguousarray(v) for k, v in model.params.items()}
     vocab_cfg = None
     if model.vocab is not None:
         words = model.vocab.to_list()
@@ -93,6 +88,7 @@ def save(model: RNNLM, path) -> None:
         "vocab_size": model.vocab_size,
         "embed_dim": model.embed_dim,
         "hidden_size": model.hidden_size,
+        "cell": model.cell,
         "dtype": model.dtype.name,
         "vocab": vocab_cfg,
         "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.str} for k, a in arrays.items()},
@@ -150,8 +146,17 @@ def load(path) -> RNNLM:
     config = _read_config(arrays.pop(CONFIG_KEY), where)
     V, E, H = config["vocab_size"], config["embed_dim"], config["hidden_size"]
     dtype = np.dtype(config["dtype"])
-
-    expected = {k: (s, dtype) for k, s in _shapes(V, E, H).items()}
+    # The sizes must be those of the arrays in the file before a model of that size is built.
+    for name, shape in (("embed.W", (V, E)), ("out.W", (V, H))):
+        if name not in arrays:
+            raise ValueError(f"{where}: mismatched file: array {name!r} is missing, got arrays "
+                             f"{sorted(arrays)}")
+        if arrays[name].shape != shape:
+            raise ValueError(f"{where}: mismatched file: array {name!r} must have shape "
+                             f"{shape} (from the configuration V={V}, E={E}, H={H}), got "
+                             f"{arrays[name].shape}")
+    model = RNNLM(V, E, H, dtype=dtype, cell=config["cell"])
+    expected = {k: (p.shape, dtype) for k, p in model.params.items()}
     if config["vocab"] is not None:
         expected[VOCAB_KEY] = ((V,), None)
     missing = sorted(set(expected) - set(arrays))
@@ -193,8 +198,8 @@ def load(path) -> RNNLM:
                                          level=vc["level"], lower=vc["lower"])
         except (TypeError, ValueError, KeyError) as e:
             raise ValueError(f"{where}: mismatched file: the vocabulary is invalid ({e})") from e
-    model = RNNLM(V, E, H, vocab=vocab, dtype=dtype)
-    for k in WEIGHTS:
+    model.vocab = vocab
+    for k in model.params:
         model.params[k][...] = arrays[k]          # in place: the layers keep their arrays
     return model
 
@@ -212,7 +217,9 @@ def _read_config(raw: np.ndarray, where: str) -> dict:
         got = config.get("format") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"{where}: not a minirnn model file: expected format {FORMAT!r}, "
                          f"got {got!r}")
-    if config.get("version") != VERSION:
+    if config.get("version") == 1:
+        config = {**config, "cell": "rnn"}       # version 1 had vanilla RNNs only
+    if config.get("version") not in (1, VERSION):
         raise ValueError(f"{where}: unsupported format version: expected {VERSION}, got "
                          f"{config.get('version')!r} (written by another minirnn version?)")
     for key in ("vocab_size", "embed_dim", "hidden_size"):
@@ -223,6 +230,12 @@ def _read_config(raw: np.ndarray, where: str) -> dict:
     if config.get("dtype") not in ("float64", "float32"):
         raise ValueError(f"{where}: mismatched configuration: 'dtype' must be 'float64' or "
                          f"'float32', got {config.get('dtype')!r}")
+    if config.get("cell") not in CELLS:
+        raise ValueError(f"{where}: mismatched configuration: 'cell' must be one of "
+                         f"{sorted(CELLS)}, got {config.get('cell')!r}")
+    if "vocab" not in config:
+        raise ValueError(f"{where}: mismatched configuration: expected a 'vocab' entry (null "
+                         f"or the vocabulary's settings), got keys {sorted(config)}")
     vc = config.get("vocab")
     if vc is not None and not (isinstance(vc, dict) and {"unk", "level", "lower"} <= set(vc)):
         raise ValueError(f"{where}: mismatched configuration: 'vocab' must be null or hold "

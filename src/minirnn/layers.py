@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (
-    check_dtype,
-    check_float_array,
-    check_positive_int,
-    check_token_ids,
+from ._checks import check_dtype, check_float_array, check_positive_int, check_token_ids
+from .functional import (
+    embedding_backward,
+    embedding_forward,
+    linear_axes,
+    linear_backward,
+    linear_forward,
+    rnn_backward,
+    rnn_forward,
 )
-from ._threads import limit_blas_threads
 
 
 class Layer:
@@ -40,17 +43,10 @@ class Layer:
     def _init_grads(self) -> None:
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
-    def _scratch(self, name: str, shape: tuple) -> np.ndarray:
-        """A work array of this shape and the layer's dtype, reused from call to call.
-
-        Only for arrays that never leave the method that fills them (not returned,
-        not cached): the next call overwrites them.
-        """
-        scratch = self.__dict__.setdefault("_scratch_arrays", {})
-        buf = scratch.get(name)
-        if buf is None or buf.shape != shape:
-            buf = scratch[name] = np.empty(shape, dtype=self.dtype)
-        return buf
+    def _set_grads(self, **grads) -> None:
+        """Copy freshly computed gradients into ``grads`` (in place: models hold these arrays)."""
+        for k, g in grads.items():
+            self.grads[k][...] = g
 
     def _need_cache(self, where: str):
         if getattr(self, "_cache", None) is None:
@@ -85,6 +81,8 @@ class RNN(Layer):
         ``weight_ih_l0`` / ``weight_hh_l0``: weights are (out, in).
     grads : dict
         Same keys and shapes, filled by ``backward``.
+    h_n : ndarray, shape (N, H)
+        After ``forward``: the last hidden state ``hs[:, -1]`` (PyTorch's name).
     dh0 : ndarray, shape (N, H)
         After ``backward``: the gradient with respect to the initial state h0.
     state : ndarray, shape (N, H), or None
@@ -92,11 +90,12 @@ class RNN(Layer):
 
     Notes
     -----
-    The input projection ``x_t W_x^T + b`` does not depend on earlier steps, so
-    it is computed for all T steps in one matrix product before the time loop;
-    likewise the weight gradients are single products after the backward loop.
-    Only ``h_{t-1} W_h^T`` (and, backward, ``da_t W_h``) must stay inside the
-    loop: each step needs the previous one.
+    ``forward`` and ``backward`` call :func:`~minirnn.functional.rnn_forward` and
+    :func:`~minirnn.functional.rnn_backward`: the time loop is the step equation,
+    with the input projection hoisted before it and the weight gradients
+    batched after it. The layer adds what a layer needs around them: the
+    weights, the initial state (zeros, given, or carried), the cache between
+    ``forward`` and ``backward``, and the ``grads`` dict.
     """
 
     def __init__(self, input_size: int, hidden_size: int, seed=None, stateful: bool = False,
@@ -115,6 +114,7 @@ class RNN(Layer):
         self._init_grads()
         self.stateful = stateful
         self.state = None
+        self.h_n = None
         self.dh0 = None
         self._cache = None
 
@@ -125,6 +125,15 @@ class RNN(Layer):
     def reset_state(self) -> None:
         """Forget the carried hidden state (stateful mode)."""
         self.state = None
+
+    def keep_state_rows(self, n: int) -> None:
+        """Keep only the last ``n`` rows of the carried state (stateful mode).
+
+        Truncated BPTT's last windows may continue only the last of the N
+        streams (see :func:`minirnn.batching.batches`).
+        """
+        if self.state is not None:
+            self.state = self.state[-n:]
 
     def forward(self, xs, h0=None):
         """Run the RNN over a batch of sequences.
@@ -156,28 +165,12 @@ class RNN(Layer):
             h0 = np.zeros((N, H), dtype=self.dtype)
         else:
             h0 = check_float_array(h0, "h0", ("N", "H"), {"N": N, "H": H}, where, self.dtype)
-        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
-
-        # Time-major copy of the inputs so that xs_tm[t] is contiguous.
-        xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2))              # (T, N, D)
-        WhT = Wh.T
-        rec = np.empty((N, H), dtype=self.dtype)
-        with limit_blas_threads(N, H):     # one BLAS thread for mid-size layers (_threads.py)
-            # Parallel over time: the input projection of all T steps at once.
-            hs = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, H)      # (T, N, H)
-            hs += b
-            # Sequential: each step needs h_{t-1}. hs[t] holds a_t, then h_t (tanh in place).
-            h = h0
-            for t in range(T):
-                np.matmul(h, WhT, out=rec)
-                hs[t] += rec
-                np.tanh(hs[t], out=hs[t])
-                h = hs[t]
-
-        self._cache = (xs_tm, h0, hs)
+        p = self.params
+        hs, self._cache = rnn_forward(xs, h0, p["Wx"], p["Wh"], p["b"])
+        self.h_n = hs[:, -1]
         if self.stateful:
-            self.state = hs[-1].copy()
-        return np.ascontiguousarray(hs.transpose(1, 0, 2))
+            self.state = self.h_n.copy()
+        return hs
 
     def backward(self, dhs):
         """Backpropagation through time over the whole sequence of the last forward.
@@ -193,36 +186,13 @@ class RNN(Layer):
             Gradient with respect to the inputs. ``grads`` is filled, and
             ``dh0`` holds the gradient with respect to h0.
         """
-        where = "RNN.backward"
-        xs_tm, h0, hs = self._need_cache(where)
-        T, N, H = hs.shape
-        D = self.input_size
+        cache = self._need_cache("RNN.backward")
+        N, T, H = cache[-1].shape             # the cache of rnn_forward ends with hs
         dhs = check_float_array(dhs, "dhs", ("N", "T", "H"), {"N": N, "T": T, "H": H},
-                                where, self.dtype)
-        Wx, Wh = self.params["Wx"], self.params["Wh"]
-
-        # Work arrays that never leave this method are kept between calls: a fresh
-        # (T, N, H) array every call costs more than the arithmetic done on it.
-        das = self._scratch("das", (T, N, H))
-        np.multiply(hs, hs, out=das)               # tanh'(a_t) = 1 - h_t^2 for all t,
-        np.subtract(1.0, das, out=das)             # then da_t in place
-        h_prev = self._scratch("h_prev", (T, N, H))
-        h_prev[0], h_prev[1:] = h0, hs[:-1]        # h_{t-1} for every t
-        dh_in = dhs.transpose(1, 0, 2)             # (T, N, H) view
-        dh = np.zeros((N, H), dtype=self.dtype)    # gradient arriving from step t+1
-        with limit_blas_threads(N, H):
-            for t in range(T - 1, -1, -1):
-                das[t] *= dh_in[t] + dh            # da_t = (dL/dh_t) * tanh'(a_t)
-                dh = das[t] @ Wh                   # dL/dh_{t-1} through the recurrence
-            self.dh0 = dh
-
-            # Shared weights: their gradient is the sum over time steps, one product each.
-            da2 = das.reshape(T * N, H)
-            self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
-            self.grads["Wh"][...] = da2.T @ h_prev.reshape(T * N, H)
-            self.grads["b"][...] = da2.sum(axis=0)
-            dxs = (da2 @ Wx).reshape(T, N, D)
-        return np.ascontiguousarray(dxs.transpose(1, 0, 2))
+                                "RNN.backward", self.dtype)
+        dxs, self.dh0, dWx, dWh, db = rnn_backward(dhs, cache)
+        self._set_grads(Wx=dWx, Wh=dWh, b=db)
+        return dxs
 
 
 class Embedding(Layer):
@@ -268,11 +238,12 @@ class Embedding(Layer):
         xs : ndarray, shape (N, T, D)
         """
         ids = check_token_ids(ids, "ids", self.vocab_size, ("N", "T"), "Embedding.forward")
-        self._cache = ids
-        return self.params["W"][ids]
+        xs, self._cache = embedding_forward(ids, self.params["W"])
+        return xs
 
     def backward(self, dxs):
-        """Accumulate the gradient of each used row.
+        """Accumulate the gradient of each used row (see
+        :func:`~minirnn.functional.embedding_backward`).
 
         Parameters
         ----------
@@ -283,27 +254,19 @@ class Embedding(Layer):
         None
             Token ids have no gradient; ``grads["W"]`` is filled.
         """
-        ids = self._need_cache("Embedding.backward")
+        cache = self._need_cache("Embedding.backward")
+        ids = cache[0]
         dxs = check_float_array(dxs, "dxs", ("N", "T", "D"),
                                 {"N": ids.shape[0], "T": ids.shape[1], "D": self.dim},
-                                "Embedding.backward")
-        # A word may occur many times: its row gets the sum of all its gradients.
-        # Sorting the ids groups equal ones, so one reduceat adds each group;
-        # this is np.add.at(dW, ids, dxs), several times faster.
-        flat = ids.ravel()
-        order = np.argsort(flat, kind="stable")
-        sorted_ids = flat[order]
-        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-        dW = self.grads["W"]
-        dW.fill(0.0)
-        dW[sorted_ids[starts]] = np.add.reduceat(dxs.reshape(-1, self.dim)[order], starts, axis=0)
+                                "Embedding.backward", self.dtype)
+        self._set_grads(W=embedding_backward(dxs, cache))
         return None
 
 
 class Linear(Layer):
     """An affine map applied at every position: ``y = x @ W.T + b``.
 
-    Applied to hidden states it is the output layer y_t = W_y h_t + c.
+    Applied to hidden states it is the output layer s_t = W_y h_t + b_y.
 
     Parameters
     ----------
@@ -338,7 +301,7 @@ class Linear(Layer):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
 
     def forward(self, x):
-        """Apply the map to the last axis.
+        """Apply the map to the last axis (see :func:`~minirnn.functional.linear_forward`).
 
         Parameters
         ----------
@@ -349,13 +312,13 @@ class Linear(Layer):
         -------
         y : ndarray, shape (N, T, out) or (N, out)
         """
-        x = check_float_array(x, "x", _linear_axes(x, "in"), {"in": self.in_features},
-                              "Linear.forward", self.dtype)
-        self._cache = x
-        return x @ self.params["W"].T + self.params["b"]
+        x = check_float_array(x, "x", linear_axes(x, "in", "x", "Linear.forward"),
+                              {"in": self.in_features}, "Linear.forward", self.dtype)
+        y, self._cache = linear_forward(x, self.params["W"], self.params["b"])
+        return y
 
     def backward(self, dy):
-        """Gradients of the affine map.
+        """Gradients of the affine map (see :func:`~minirnn.functional.linear_backward`).
 
         Parameters
         ----------
@@ -365,16 +328,11 @@ class Linear(Layer):
         -------
         dx : ndarray, shape (N, T, in) or (N, in)
         """
-        x = self._need_cache("Linear.backward")
+        cache = self._need_cache("Linear.backward")
+        x = cache[0]
         sizes = dict(zip(("N", "T"), x.shape[:-1], strict=False))
-        dy = check_float_array(dy, "dy", _linear_axes(x, "out"),
+        dy = check_float_array(dy, "dy", linear_axes(x, "out", "dy", "Linear.backward"),
                                {**sizes, "out": self.out_features}, "Linear.backward", self.dtype)
-        dy2 = dy.reshape(-1, self.out_features)
-        self.grads["W"][...] = dy2.T @ x.reshape(-1, self.in_features)
-        self.grads["b"][...] = dy2.sum(axis=0)
-        return dy @ self.params["W"]
-
-
-def _linear_axes(x, last: str) -> tuple[str, ...]:
-    """Axis names for a Linear input: (N, last) or (N, T, last)."""
-    return ("N", "T", last) if getattr(x, "ndim", 0) == 3 else ("N", last)
+        dx, dW, db = linear_backward(dy, cache)
+        self._set_grads(W=dW, b=db)
+        return dx

@@ -1,6 +1,6 @@
-"""Softmax and the softmax cross-entropy loss, numerically stable.
+"""Losses and their gradients: softmax cross-entropy (numerically stable) and squared error.
 
-The loss is averaged per token, so ``exp(loss)`` is the perplexity.
+The cross-entropy is averaged per token, so ``exp(loss)`` is the perplexity.
 """
 
 from __future__ import annotations
@@ -76,3 +76,30 @@ def softmax_cross_entropy(logits, targets):
     dflat[np.arange(count), y] -= 1.0
     dflat /= count
     return loss, dflat.reshape(logits.shape)
+
+
+def mse_loss(pred, y):
+    r"""Mean squared error and its gradient.
+
+    .. math:: L = \frac1N \sum_n (\hat y_n - y_n)^2, \qquad
+              \frac{\partial L}{\partial \hat y_n} = \frac{2}{N} (\hat y_n - y_n)
+
+    Parameters
+    ----------
+    pred : ndarray, shape (N,) or (N, 1)
+        Predictions.
+    y : ndarray, shape (N,)
+        Targets.
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, same shape as pred
+    """
+    where = "mse_loss"
+    axes = ("N", "1") if np.ndim(pred) == 2 else ("N",)
+    pred = check_float_array(pred, "pred", axes, {"1": 1}, where)
+    N = pred.shape[0]
+    y = check_float_array(y, "y", ("N",), {"N": N}, where)
+    diff = pred.reshape(N) - y
+    return float(np.mean(diff * diff)), (2.0 / N * diff).reshape(pred.shape)

@@ -15,7 +15,12 @@ Schmidhuber & Cummins (2000), as PyTorch computes it. For a batch of N rows
 The gate blocks are stacked in the order (i, f, g, o), as PyTorch stores
 ``weight_ih_l0``, ``weight_hh_l0`` and the biases, so weights port between the
 two without permutation (PyTorch has two biases ``b_ih + b_hh``; here they are
-one ``b``).
+one ``b``, since only their sum ever enters a_t).
+
+:func:`lstm_step_forward` / :func:`lstm_step_backward` are one step;
+:func:`lstm_forward` / :func:`lstm_backward` run them over whole sequences
+(the input projection hoisted before the loop, the weight gradients batched
+after it, as for the RNN); the :class:`LSTM` layer calls those two.
 
 Why it keeps gradients alive: the cell state is updated by *addition*,
 ``c_t = f_t * c_{t-1} + ...``, so ``dc_{t-1} = dc_t * f_t``: going back one step
@@ -32,7 +37,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_dtype, check_float_array, check_positive_int
-from ._threads import limit_blas_threads
 from .layers import Layer
 
 
@@ -159,6 +163,120 @@ def lstm_step_backward(dh_next, dc_next, cache):
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
+def lstm_forward(xs, h0, c0, Wx, Wh, b):
+    """Run the LSTM over whole sequences: the step equations for t = 0, ..., T-1.
+
+    Parameters
+    ----------
+    xs : ndarray, shape (N, T, D)
+    h0, c0 : ndarray, shape (N, H)
+        The hidden and cell state before the first step.
+    Wx, Wh, b : ndarray, shapes (4H, D), (4H, H), (4H,)
+        The four blocks (i, f, g, o), stacked.
+
+    Returns
+    -------
+    hs : ndarray, shape (N, T, H)
+        Every hidden state.
+    cs : ndarray, shape (N, T, H)
+        Every cell state; ``cs[:, -1]`` is the last one.
+    cache : tuple
+        ``(xs, h0, c0, Wx, Wh, gates, cs, hs)`` with ``gates`` (N, T, 4H) holding
+        the values i_t, f_t, g_t, o_t side by side.
+    """
+    where = "lstm_forward"
+    Wx = check_float_array(Wx, "Wx", ("4H", "D"), where=where)
+    H4, D = Wx.shape
+    if H4 % 4:
+        raise ValueError(f"{where}: Wx must have 4H rows (the blocks i, f, g, o), "
+                         f"got shape {Wx.shape} whose first axis is not a multiple of 4")
+    H = H4 // 4
+    Wh = check_float_array(Wh, "Wh", ("4H", "H"), {"4H": 4 * H, "H": H}, where=where)
+    b = check_float_array(b, "b", ("4H",), {"4H": 4 * H}, where=where)
+    xs = check_float_array(xs, "xs", ("N", "T", "D"), {"D": D}, where=where)
+    N, T, _ = xs.shape
+    h0 = check_float_array(h0, "h0", ("N", "H"), {"N": N, "H": H}, where=where)
+    c0 = check_float_array(c0, "c0", ("N", "H"), {"N": N, "H": H}, where=where)
+
+    xWx_b = xs @ Wx.T + b                        # (N, T, 4H): hoisted input projection
+    dtype = np.result_type(xs, h0, Wh)
+    gates = np.empty((N, T, 4 * H), dtype=dtype)
+    cs = np.empty((N, T, H), dtype=dtype)
+    hs = np.empty((N, T, H), dtype=dtype)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        a_t = xWx_b[:, t] + h_prev @ Wh.T        # (N, 4H): all four pre-activations
+        i_t = sigmoid(a_t[:, 0 * H:1 * H])       # input gate
+        f_t = sigmoid(a_t[:, 1 * H:2 * H])       # forget gate
+        g_t = np.tanh(a_t[:, 2 * H:3 * H])       # candidate
+        o_t = sigmoid(a_t[:, 3 * H:4 * H])       # output gate
+        c_t = f_t * c_prev + i_t * g_t           # additive memory update
+        h_t = o_t * np.tanh(c_t)
+        gates[:, t] = np.concatenate([i_t, f_t, g_t, o_t], axis=1)
+        cs[:, t], hs[:, t] = c_t, h_t
+        h_prev, c_prev = h_t, c_t
+    return hs, cs, (xs, h0, c0, Wx, Wh, gates, cs, hs)
+
+
+def lstm_backward(dhs, cache, dc_last=None):
+    """Backpropagation through time: :func:`lstm_step_backward` for t = T-1, ..., 0.
+
+    Parameters
+    ----------
+    dhs : ndarray, shape (N, T, H)
+        Gradient of the loss with respect to every hidden state output.
+    cache : tuple
+        The cache returned by :func:`lstm_forward`.
+    dc_last : ndarray, shape (N, H), optional
+        Gradient with respect to the last cell state, when it is used
+        downstream (an encoder's state handed to a decoder). Default zero.
+
+    Returns
+    -------
+    dxs, dh0, dc0, dWx, dWh, db : ndarray
+        Shapes (N, T, D), (N, H), (N, H), (4H, D), (4H, H), (4H,).
+    """
+    xs, h0, c0, Wx, Wh, gates, cs, hs = cache
+    N, T, H = hs.shape
+    D = xs.shape[2]
+    where = "lstm_backward"
+    dhs = check_float_array(dhs, "dhs", ("N", "T", "H"), {"N": N, "T": T, "H": H}, where=where)
+    dh_next = np.zeros_like(h0)                  # dL/dh_t through step t+1
+    if dc_last is None:
+        dc_next = np.zeros_like(c0)              # dL/dc_t through step t+1
+    else:
+        dc_next = check_float_array(dc_last, "dc_last", ("N", "H"), {"N": N, "H": H},
+                                    where=where)
+    das = np.empty_like(gates)                   # da_t for every t
+    for t in reversed(range(T)):
+        i_t, f_t, g_t, o_t = np.split(gates[:, t], 4, axis=1)
+        c_prev = cs[:, t - 1] if t > 0 else c0
+        tanh_c = np.tanh(cs[:, t])
+        dh_t = dhs[:, t] + dh_next
+        # c_t reaches the loss through h_t = o_t tanh(c_t) and through c_{t+1}
+        dc_t = dc_next + dh_t * o_t * (1.0 - tanh_c ** 2)
+        di_t = dc_t * g_t                        # gradients with respect to the gate values
+        df_t = dc_t * c_prev
+        dg_t = dc_t * i_t
+        do_t = dh_t * tanh_c
+        da_t = np.concatenate([di_t * i_t * (1.0 - i_t),     # sigmoid' = s (1 - s)
+                               df_t * f_t * (1.0 - f_t),
+                               dg_t * (1.0 - g_t ** 2),      # tanh' = 1 - tanh^2
+                               do_t * o_t * (1.0 - o_t)], axis=1)
+        das[:, t] = da_t
+        dh_next = da_t @ Wh                      # to h_{t-1}, through all four gates
+        dc_next = dc_t * f_t                     # to c_{t-1}: the additive path
+    dh0, dc0 = dh_next, dc_next
+
+    h_prevs = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)       # h_{t-1} for every t
+    das_flat = das.reshape(N * T, 4 * H)
+    dWx = das_flat.T @ xs.reshape(N * T, D)
+    dWh = das_flat.T @ h_prevs.reshape(N * T, H)
+    db = das_flat.sum(axis=0)
+    dxs = das @ Wx
+    return dxs, dh0, dc0, dWx, dWh, db
+
+
 class LSTM(Layer):
     r"""An LSTM layer run over whole sequences.
 
@@ -187,10 +305,11 @@ class LSTM(Layer):
         of the next; ``reset_state()`` forgets it.
     dtype : float64 (default) or float32
     forget_bias : float
-        Initial value of the forget-gate block of ``b`` (default 0.0, as
-        PyTorch). A positive value such as 1.0 starts the forget gates near
-        sigma(1) = 0.73, so memories (and gradients) fade more slowly at the
-        start of training (Gers et al., 2000; Jozefowicz et al., 2015).
+        Initial value of the forget-gate block of ``b`` (default 0.0). A
+        positive value such as 1.0 starts the forget gates near sigma(1) = 0.73,
+        so memories (and gradients) fade more slowly at the start of training
+        (Gers et al., 2000; Jozefowicz et al., 2015). PyTorch has no such
+        option: it draws both of its bias vectors from U(-1/sqrt(H), 1/sqrt(H)).
 
     Attributes
     ----------
@@ -200,6 +319,8 @@ class LSTM(Layer):
         ``bias_ih_l0 + bias_hh_l0``.
     grads : dict
         Same keys and shapes, filled by ``backward``.
+    h_n, c_n : ndarray, shape (N, H)
+        After ``forward``: the last hidden and cell state (PyTorch's names).
     dh0, dc0 : ndarray, shape (N, H)
         After ``backward``: the gradients with respect to h0 and c0.
     state : tuple (h, c) of ndarrays of shape (N, H), or None
@@ -207,13 +328,14 @@ class LSTM(Layer):
 
     Notes
     -----
-    Initialisation as PyTorch: every weight from U(-1/sqrt(H), 1/sqrt(H)).
-    The bias is zero except for the forget block (``forget_bias``).
+    Initialisation: every weight from U(-1/sqrt(H), 1/sqrt(H)), as PyTorch; the
+    bias starts at zero except for the forget block (``forget_bias``), where
+    PyTorch draws its two biases from that same uniform distribution.
 
-    As in :class:`~minirnn.layers.RNN`, the input projection ``x_t W_x^T + b``
-    of all T steps is one matrix product before the time loop, and the weight
-    gradients are single products after the backward loop; only
-    ``h_{t-1} W_h^T`` (and, backward, ``da_t W_h``) stays inside the loop.
+    ``forward`` and ``backward`` call :func:`lstm_forward` and
+    :func:`lstm_backward`: as in :class:`~minirnn.layers.RNN`, the input
+    projection of all T steps is one matrix product before the time loop, and
+    the weight gradients are single products after the backward loop.
     """
 
     def __init__(self, input_size: int, hidden_size: int, seed=None, stateful: bool = False,
@@ -237,8 +359,8 @@ class LSTM(Layer):
         self._init_grads()
         self.stateful = stateful
         self.state = None
-        self.dh0 = None
-        self.dc0 = None
+        self.h_n = self.c_n = None
+        self.dh0 = self.dc0 = None
         self._cache = None
 
     def __repr__(self) -> str:
@@ -248,6 +370,11 @@ class LSTM(Layer):
     def reset_state(self) -> None:
         """Forget the carried hidden and cell state (stateful mode)."""
         self.state = None
+
+    def keep_state_rows(self, n: int) -> None:
+        """Keep only the last ``n`` rows of the carried (h, c) (see ``RNN.keep_state_rows``)."""
+        if self.state is not None:
+            self.state = (self.state[0][-n:], self.state[1][-n:])
 
     def forward(self, xs, h0=None, c0=None):
         """Run the LSTM over a batch of sequences.
@@ -285,56 +412,23 @@ class LSTM(Layer):
             c0 = np.zeros((N, H), dtype=self.dtype)
         else:
             c0 = check_float_array(c0, "c0", ("N", "H"), {"N": N, "H": H}, where, self.dtype)
-        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
-
-        xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2))              # (T, N, D)
-        # Parallel over time: the input projection of all T steps, all 4 blocks at once.
-        with limit_blas_threads(N, 2 * H):   # one BLAS thread for mid-size layers
-            gates = (xs_tm.reshape(T * N, D) @ Wx.T).reshape(T, N, 4 * H)   # (T, N, 4H)
-            gates += b
-            cs = np.empty((T, N, H), dtype=self.dtype)       # cell states c_t
-            tcs = np.empty((T, N, H), dtype=self.dtype)      # tanh(c_t), reused by backward
-            hs = np.empty((T, N, H), dtype=self.dtype)
-            dgates = np.empty((T, N, 4 * H), dtype=self.dtype)  # d(gate)/d(pre-activation)
-            WhT = Wh.T
-            rec = np.empty((N, 4 * H), dtype=self.dtype)
-            ig = np.empty((N, H), dtype=self.dtype)
-            h, c = h0, c0
-            for t in range(T):
-                # Sequential: each step needs h_{t-1}. gates[t] holds a_t, then (i, f, g, o).
-                a = gates[t]
-                np.matmul(h, WhT, out=rec)
-                a += rec
-                g = np.tanh(a[:, 2 * H:3 * H])
-                sigmoid(a, out=a)                     # i, f, o (one call for all blocks)...
-                a[:, 2 * H:3 * H] = g                 # ...and the candidate block is tanh
-                # Local derivatives while a is in cache: s(1 - s) = s - s^2, and 1 - g^2.
-                d = dgates[t]
-                np.multiply(a, a, out=d)
-                np.negative(d, out=d)
-                d[:, :2 * H] += a[:, :2 * H]
-                d[:, 2 * H:3 * H] += 1.0
-                d[:, 3 * H:] += a[:, 3 * H:]
-                i, f, o = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
-                np.multiply(f, c, out=cs[t])          # keep part of the old memory
-                np.multiply(i, g, out=ig)             # write part of the candidate
-                cs[t] += ig
-                np.tanh(cs[t], out=tcs[t])
-                np.multiply(o, tcs[t], out=hs[t])     # show part of the memory
-                h, c = hs[t], cs[t]
-
-        self._cache = (xs_tm, h0, c0, gates, dgates, cs, tcs, hs)
+        p = self.params
+        hs, cs, self._cache = lstm_forward(xs, h0, c0, p["Wx"], p["Wh"], p["b"])
+        self.h_n, self.c_n = hs[:, -1], cs[:, -1]
         if self.stateful:
-            self.state = (hs[-1].copy(), cs[-1].copy())
-        return np.ascontiguousarray(hs.transpose(1, 0, 2))
+            self.state = (self.h_n.copy(), self.c_n.copy())
+        return hs
 
-    def backward(self, dhs):
+    def backward(self, dhs, dc_last=None):
         """Backpropagation through time over the whole sequence of the last forward.
 
         Parameters
         ----------
         dhs : ndarray, shape (N, T, H)
             Gradient of the loss with respect to every hidden state output.
+        dc_last : ndarray, shape (N, H), optional
+            Gradient with respect to the last cell state ``c_n``, when it is
+            used downstream (an encoder handing its state to a decoder).
 
         Returns
         -------
@@ -343,47 +437,13 @@ class LSTM(Layer):
             ``dh0``, ``dc0`` hold the gradients with respect to h0 and c0.
         """
         where = "LSTM.backward"
-        xs_tm, h0, c0, gates, dgates, cs, tcs, hs = self._need_cache(where)
-        T, N, H = hs.shape
-        D = self.input_size
-        dhs = check_float_array(dhs, "dhs", ("N", "T", "H"), {"N": N, "T": T, "H": H},
-                                where, self.dtype)
-        Wx, Wh = self.params["Wx"], self.params["Wh"]
-
-        das = np.empty((T, N, 4 * H), dtype=self.dtype)
-        dh_in = dhs.transpose(1, 0, 2)             # (T, N, H) view
-        dh = np.zeros((N, H), dtype=self.dtype)    # dL/dh_t arriving from step t+1
-        dc = np.zeros((N, H), dtype=self.dtype)    # dL/dc_t arriving from step t+1
-        dc_t = np.empty((N, H), dtype=self.dtype)
-        with limit_blas_threads(N, 2 * H):
-            for t in range(T - 1, -1, -1):
-                a, da, tc = gates[t], das[t], tcs[t]
-                i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-                c_prev = cs[t - 1] if t > 0 else c0
-                dh_t = dh_in[t] + dh
-                # dc_t = dc + dh_t * o * (1 - tanh(c_t)^2): c_t reaches the loss directly
-                # and via h_t
-                np.multiply(tc, tc, out=dc_t)
-                np.subtract(1.0, dc_t, out=dc_t)
-                dc_t *= o
-                dc_t *= dh_t
-                dc_t += dc
-                # gradients with respect to the gate values i, f, g, o ...
-                np.multiply(dc_t, g, out=da[:, :H])
-                np.multiply(dc_t, c_prev, out=da[:, H:2 * H])
-                np.multiply(dc_t, i, out=da[:, 2 * H:3 * H])
-                np.multiply(dh_t, tc, out=da[:, 3 * H:])
-                # ... then through the squashing functions: sigmoid' = s(1 - s), tanh' = 1 - g^2
-                da *= dgates[t]
-                dh = da @ Wh                           # dL/dh_{t-1} through the four gates
-                dc = dc_t * f                          # dL/dc_{t-1}: the additive path
-            self.dh0, self.dc0 = dh, dc
-
-            # Shared weights: their gradient is the sum over time steps, one product each.
-            da2 = das.reshape(T * N, 4 * H)
-            h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
-            self.grads["Wx"][...] = da2.T @ xs_tm.reshape(T * N, D)
-            self.grads["Wh"][...] = da2.T @ h_prev
-            self.grads["b"][...] = da2.sum(axis=0)
-            dxs = (da2 @ Wx).reshape(T, N, D)
-        return np.ascontiguousarray(dxs.transpose(1, 0, 2))
+        cache = self._need_cache(where)
+        N, T, H = cache[-1].shape             # the cache of lstm_forward ends with hs
+        dhs = check_float_array(dhs, "dhs", ("N", "T", "H"), {"N": N, "T": T, "H": H}, where,
+                                self.dtype)
+        if dc_last is not None:
+            dc_last = check_float_array(dc_last, "dc_last", ("N", "H"), {"N": N, "H": H}, where,
+                                        self.dtype)
+        dxs, self.dh0, self.dc0, dWx, dWh, db = lstm_backward(dhs, cache, dc_last)
+        self._set_grads(Wx=dWx, Wh=dWh, b=db)
+        return dxs

@@ -6,6 +6,8 @@ so layers and models that share these arrays see the new values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -19,9 +21,30 @@ def _check_same_keys(params: dict, grads: dict, where: str) -> None:
                              f"(as params[{k!r}]), got {grads[k].shape}")
 
 
+def _check_number(value, name: str, where: str, low: float, high: float | None = None,
+                  low_open: bool = True, high_open: bool = False) -> float:
+    """A finite real number in the given range, or a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not math.isfinite(value) or too_low or too_high:
+        lo = "(" if low_open else "["
+        hi = "inf)" if high is None else (f"{high})" if high_open else f"{high}]")
+        raise ValueError(f"{where}: {name} must be a finite number in {lo}{low}, {hi}, "
+                         f"got {value}")
+    return value
+
+
 def grad_norm(grads: dict) -> float:
-    """The L2 norm of all gradients taken together as one long vector."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    """The L2 norm of all gradients taken together as one long vector.
+
+    The squares are summed in float64 even for float32 gradients: a float32
+    square overflows to inf already at 2e19, long before the norm itself would.
+    """
+    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
+                             for g in grads.values())))
 
 
 def clip_grad_norm(grads: dict, max_norm: float) -> float:
@@ -43,8 +66,7 @@ def clip_grad_norm(grads: dict, max_norm: float) -> float:
     float
         The norm before clipping (useful to log how often clipping acts).
     """
-    if not max_norm > 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be > 0, got {max_norm}")
+    max_norm = _check_number(max_norm, "max_norm", "clip_grad_norm", 0.0)
     total = grad_norm(grads)
     if total > max_norm:
         scale = max_norm / total
@@ -63,9 +85,7 @@ class SGD:
     """
 
     def __init__(self, lr: float = 0.1):
-        if not lr > 0:
-            raise ValueError(f"SGD: lr must be > 0, got {lr}")
-        self.lr = lr
+        self.lr = _check_number(lr, "lr", "SGD", 0.0)
 
     def step(self, params: dict, grads: dict) -> None:
         """Update every array in ``params`` in place."""
@@ -94,9 +114,13 @@ class Adam:
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
-        if not lr > 0:
-            raise ValueError(f"Adam: lr must be > 0, got {lr}")
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.lr = _check_number(lr, "lr", "Adam", 0.0)
+        # beta = 1 would never move the moving averages off zero: m / (1 - beta^t) is 0/0
+        self.beta1 = _check_number(beta1, "beta1", "Adam", 0.0, 1.0, low_open=False,
+                                   high_open=True)
+        self.beta2 = _check_number(beta2, "beta2", "Adam", 0.0, 1.0, low_open=False,
+                                   high_open=True)
+        self.eps = _check_number(eps, "eps", "Adam", 0.0)
         self.t = 0
         self.m: dict = {}
         self.v: dict = {}

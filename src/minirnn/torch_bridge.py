@@ -30,8 +30,8 @@ Created torch modules use ``batch_first=True``, as minirnn's arrays are
 default is float32). Copying into an existing module or layer converts the
 values to the destination's dtype and device.
 
-This module needs PyTorch (``pip install "minirnn[torch]"``); the rest of
-minirnn never imports it.
+This module needs PyTorch, which minirnn does not install (in Colab it is already
+there); the rest of minirnn never imports it.
 """
 
 from __future__ import annotations
@@ -43,15 +43,15 @@ try:
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        "minirnn.torch_bridge needs PyTorch, which minirnn does not install by default. "
-        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`; on Linux "
-        "the CPU build is smaller: add `--index-url https://download.pytorch.org/whl/cpu`); "
+        "minirnn.torch_bridge needs PyTorch, which minirnn does not install. Install the "
+        "CPU build with `pip install torch --index-url https://download.pytorch.org/whl/cpu` "
+        "(a plain `pip install torch` on Linux downloads a CUDA build of several GB); "
         "the rest of minirnn works without it."
     ) from exc
 
 from .layers import RNN
-from .lm import RNNLM
 from .lstm import LSTM
+from .models.lm import RNNLM
 
 __all__ = [
     "RNNLM_TORCH_NAMES",
@@ -83,7 +83,7 @@ _NUMPY_DTYPES = {v: k for k, v in _TORCH_DTYPES.items()}
 
 
 class TorchRNNLM(nn.Module):
-    """The PyTorch twin of :class:`minirnn.lm.RNNLM`: Embedding -> RNN (tanh) -> Linear.
+    """The PyTorch twin of :class:`minirnn.models.lm.RNNLM`: Embedding -> RNN (tanh) -> Linear.
 
     Parameters
     ----------
@@ -345,11 +345,11 @@ def _check_torch_lm(module, where: str) -> None:
 
 def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
                    single_bias: bool = False) -> TorchRNNLM:
-    """Copy a minirnn :class:`~minirnn.lm.RNNLM` into a :class:`TorchRNNLM`.
+    """Copy a minirnn :class:`~minirnn.models.lm.RNNLM` into a :class:`TorchRNNLM`.
 
     Parameters
     ----------
-    model : minirnn.lm.RNNLM
+    model : minirnn.models.lm.RNNLM
     module : TorchRNNLM, optional
         Copy into this module (the same V, E, H). Default: a new one in the
         model's dtype.
@@ -380,12 +380,12 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
 
 
 def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None) -> RNNLM:
-    """Copy a :class:`TorchRNNLM` into a minirnn :class:`~minirnn.lm.RNNLM`.
+    """Copy a :class:`TorchRNNLM` into a minirnn :class:`~minirnn.models.lm.RNNLM`.
 
     Parameters
     ----------
     module : TorchRNNLM
-    model : minirnn.lm.RNNLM, optional
+    model : minirnn.models.lm.RNNLM, optional
         Copy into this model, in place (keeps its vocabulary). Default: a new
         ``RNNLM`` in the module's dtype.
     vocab : minirnn.text.Vocabulary, optional
@@ -393,7 +393,7 @@ def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None)
 
     Returns
     -------
-    minirnn.lm.RNNLM
+    minirnn.models.lm.RNNLM
     """
     where = "rnnlm_from_torch"
     _check_torch_lm(module, where)

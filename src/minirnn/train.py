@@ -1,27 +1,25 @@
-"""Training a language model with truncated backpropagation through time.
+"""Training: one loop for every model of minirnn.
 
-A corpus is one long stream of word ids ``w_0 w_1 ... w_M``. The model reads
-``w_0 .. w_{M-1}`` and must predict ``w_1 .. w_M``: M (input, target) pairs.
+Every model has ``loss(x, y)`` (a forward pass that keeps what backward needs),
+``backward()`` (fills ``grads``), and ``params``/``grads`` dicts with the same
+keys. One update is :func:`train_step`::
 
-Batching (:func:`batches`)
---------------------------
-The M pairs are cut into N parallel **streams** of ``L = M // N`` consecutive
-pairs each; row n of every batch reads stream n (pairs ``n*L .. (n+1)*L - 1``).
-Each stream is read in windows of T steps: window j holds steps
-``j*T .. (j+1)*T - 1`` of every stream. So window j+1 continues exactly where
-window j stopped, row by row, and the hidden state carried from one window to
-the next (a *stateful* RNN) is the state the model really had at that point of
-the text. Gradients stop at window boundaries (*truncated* BPTT), but the
-state does not.
+    loss = model.loss(x, y)      forward
+    model.backward()             gradients
+    clip_grad_norm(grads, clip)  optional: rescale a too-long gradient
+    optimizer.step(params, grads)
 
-Nothing is dropped; every target is covered exactly once per epoch:
+:func:`train` repeats it over the batches of each epoch, with an optional
+held-out evaluation, a progress bar, and a clear error (:class:`TrainingDiverged`)
+when the loss or the gradient stops being a finite number. The course feeds
+it in three ways, each a thin function that only says where the batches come
+from:
 
-* if T does not divide L, the last window is shorter (shape (N, L mod T));
-* the ``r = M - N*L`` pairs (r < N) left over at the end of the corpus follow
-  the end of the last stream directly, so they come last as a batch of ONE
-  row, shape (1, <= T), which continues row N-1 (the last stream):
-  :func:`train_lm` and :func:`evaluate` keep only that row of the carried
-  state for them.
+- :func:`train_lm`: a language model, by truncated BPTT over one long stream
+  (windows from :func:`minirnn.batching.batches`, the hidden state carried
+  from window to window);
+- :func:`fit`: any model on random minibatches of a fixed data set;
+- :func:`minirnn.tasks.adding.train_adding`: fresh batches of a generated task.
 """
 
 from __future__ import annotations
@@ -31,89 +29,288 @@ import sys
 
 import numpy as np
 
-from ._checks import check_positive_int, check_token_ids
-from ._threads import limit_blas_threads_for_step
+from ._checks import NonFiniteError, check_positive_int
+from ._threads import blas_threads_for_step
+from .batching import batches, check_stream, num_batches
 from .losses import log_softmax
-from .optim import clip_grad_norm
+from .optim import Adam, clip_grad_norm, grad_norm
 
 
-def _check_stream(ids, name: str, where: str, vocab_size: int | None = None) -> np.ndarray:
-    if isinstance(ids, (list, tuple)):
-        ids = np.asarray(ids)
-    if vocab_size is None:
-        if not isinstance(ids, np.ndarray) or not np.issubdtype(ids.dtype, np.integer):
-            raise TypeError(f"{where}: {name} must be a 1-D integer numpy array of word ids, "
-                            f"got {type(ids).__name__}"
-                            + (f" of dtype {ids.dtype}" if isinstance(ids, np.ndarray) else ""))
-        if ids.ndim != 1:
-            raise ValueError(f"{where}: {name} must be 1-D (one long stream of ids), got "
-                             f"shape {ids.shape}")
-    else:
-        ids = check_token_ids(ids, name, vocab_size, ("M",), where)
-    return ids.astype(np.int64, copy=False)
+class TrainingDiverged(FloatingPointError):
+    """Training produced a loss or gradient that is not a finite number.
+
+    Attributes
+    ----------
+    what : str
+        ``"loss"``, ``"gradient norm"`` or the parameter that became non-finite.
+    value : float or str
+        The non-finite value (inf or nan).
+    epoch, step : int or None
+        Where it happened (epochs count from 1, steps from 1 across epochs).
+    history : dict or None
+        What :func:`train` had recorded before it (the curves up to that step).
+    """
+
+    def __init__(self, what: str, value: float, epoch: int | None = None,
+                 step: int | None = None, history: dict | None = None):
+        self.what, self.value, self.epoch, self.step, self.history = (what, value, epoch, step,
+                                                                       history)
+        where = "" if step is None else f" at epoch {epoch}, step {step}"
+        super().__init__(f"training diverged{where}: the {what} is {value}. Try a smaller "
+                         "learning rate, gradient clipping (clip=...), or float64.")
 
 
-def batches(ids, batch_size: int, seq_len: int):
-    """Windows ``(x, y)`` for truncated BPTT over one stream of token ids.
+def train_step(model, x, y, optimizer, clip: float | None = None) -> tuple[float, float]:
+    """One update of ``model`` on the batch ``(x, y)``.
 
     Parameters
     ----------
-    ids : int ndarray, shape (M+1,)
-        The corpus as one stream of ids.
-    batch_size : int
-        N, the number of parallel streams (at most M).
-    seq_len : int
-        T, the number of steps per window.
+    model : any minirnn model
+        With ``loss(x, y)``, ``backward()``, ``params``, ``grads``, ``num_params``.
+    x, y : ndarray
+        One batch, first axis N.
+    optimizer : object with ``step(params, grads)``
+    clip : float, optional
+        Rescale the gradient when its norm exceeds this (Pascanu et al., 2013).
 
-    Yields
+    Returns
+    -------
+    loss : float
+        The batch's loss before the update.
+    norm : float
+        The gradient norm before clipping.
+
+    Raises
     ------
-    x, y : int64 ndarray, shape (N, T)
-        Inputs and targets (``y`` is ``x`` shifted by one word in the
-        corpus). See the module docstring for the layout and for the shorter
-        windows that cover a remainder: the last windows may have fewer
-        columns, and the very last ones may have a single row.
+    TrainingDiverged
+        If the loss or the gradient norm is not finite (nothing is updated then),
+        or if the update made a parameter inf or nan.
     """
-    where = "batches"
-    ids = _check_stream(ids, "ids", where)
+    with np.errstate(over="ignore", invalid="ignore"), \
+            blas_threads_for_step(len(x), model.num_params):      # see _threads.py
+        try:
+            loss = model.loss(x, y)
+            if math.isfinite(loss):
+                model.backward()
+        except NonFiniteError as e:
+            # The parameters were finite after the last update; if the batch is too, the
+            # forward pass itself overflowed on the way: the model has diverged.
+            if _all_finite(model.params.values()) and _all_finite([x]):
+                raise TrainingDiverged("loss", math.nan) from e
+            raise
+        if not math.isfinite(loss):
+            raise TrainingDiverged("loss", loss)
+        norm = grad_norm(model.grads) if clip is None else clip_grad_norm(model.grads, clip)
+        if not math.isfinite(norm):
+            raise TrainingDiverged("gradient norm", norm)
+        optimizer.step(model.params, model.grads)
+        bad = next((k for k, p in model.params.items() if not _all_finite([p])), None)
+        if bad is not None:
+            raise TrainingDiverged(f"parameter {bad!r} after the update", "inf or nan")
+    return loss, norm
+
+
+def _all_finite(arrays) -> bool:
+    """Whether every float array holds finite numbers only (integer arrays always do)."""
+    return all(not np.issubdtype(np.asarray(a).dtype, np.floating) or np.all(np.isfinite(a))
+               for a in arrays)
+
+
+def train(model, batches, optimizer, *, epochs: int = 1, clip: float | None = None,
+          evaluate=None, eval_every: int = 1, progress: bool = False, callback=None,
+          describe=None) -> dict:
+    """Train ``model`` with :func:`train_step` over the batches of every epoch.
+
+    Parameters
+    ----------
+    model : any minirnn model
+    batches : callable
+        ``batches(epoch)`` returns the ``(x, y)`` batches of that epoch (epochs
+        count from 1).
+    optimizer : object with ``step(params, grads)``
+    epochs : int
+        Number of passes.
+    clip : float, optional
+        Gradient-norm clipping threshold.
+    evaluate : callable, optional
+        ``evaluate(model) -> float``, a held-out loss, computed after every
+        ``eval_every`` epochs and after the last one.
+    eval_every : int
+    progress : bool
+        Show a progress bar (see :class:`Progress`).
+    callback : callable, optional
+        ``callback(epoch, history)`` after each epoch.
+    describe : callable, optional
+        ``describe(epoch, history) -> str``, the text of the progress bar.
+
+    Returns
+    -------
+    dict of lists
+        ``"step_loss"``, ``"grad_norm"``: per update (the norm before clipping);
+        ``"train_loss"``: per epoch, the mean loss of its batches weighted by
+        their number of targets (the weights change during the epoch);
+        ``"val_loss"`` with the epoch numbers in ``"val_epoch"``.
+
+    Raises
+    ------
+    TrainingDiverged
+        Naming the epoch and step, with the history so far.
+    """
+    epochs = check_positive_int(epochs, "epochs", "train")
+    eval_every = check_positive_int(eval_every, "eval_every", "train")
+    if clip is not None and not (math.isfinite(clip) and clip > 0):
+        raise ValueError(f"train: clip must be a finite number > 0 or None, got {clip}")
+    if not hasattr(optimizer, "step"):
+        raise TypeError(f"train: optimizer must have a step(params, grads) method, got "
+                        f"{type(optimizer).__name__}")
+    history = {"step_loss": [], "grad_norm": [], "train_loss": [], "val_loss": [],
+               "val_epoch": []}
+    bar = Progress(epochs, progress)
+    step = 0
+    completed = False
+    try:
+        for epoch in range(1, epochs + 1):
+            total, count = 0.0, 0
+            for x, y in batches(epoch):
+                step += 1
+                try:
+                    loss, norm = train_step(model, x, y, optimizer, clip)
+                except TrainingDiverged as e:
+                    raise TrainingDiverged(e.what, e.value, epoch, step, history) from None
+                history["step_loss"].append(loss)
+                history["grad_norm"].append(norm)
+                total += loss * np.size(y)
+                count += np.size(y)
+            history["train_loss"].append(total / count)
+            if evaluate is not None and (epoch % eval_every == 0 or epoch == epochs):
+                history["val_loss"].append(evaluate(model))
+                history["val_epoch"].append(epoch)
+            text = (describe(epoch, history) if describe is not None else
+                    f"epoch {epoch}/{epochs}: train loss {history['train_loss'][-1]:.4f}")
+            bar.update(epoch, text)
+            if callback is not None:
+                callback(epoch, history)
+        completed = True
+    finally:
+        bar.close(completed)
+    return history
+
+
+# ----------------------------------------------------------------- language models
+def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, optimizer,
+             clip: float | None = None, val_ids=None, progress: bool = False,
+             eval_every: int = 1, val_batch_size: int | None = None, callback=None) -> dict:
+    """Train a language model with truncated BPTT; return the history.
+
+    Each epoch resets the hidden state, then trains on every window of
+    :func:`minirnn.batching.batches` with the state carried from window to
+    window (the model is stateful while it trains).
+
+    Parameters
+    ----------
+    model : RNNLM
+        Trained in place. Its ``stateful`` flag is restored at the end.
+    train_ids : int ndarray, shape (M+1,)
+        The training corpus as one stream of ids.
+    batch_size, seq_len : int
+        N parallel streams, windows of T steps.
+    epochs : int
+        Passes over the corpus.
+    optimizer : object with ``step(params, grads)``
+        For example ``minirnn.Adam(lr=0.01)``.
+    clip : float, optional
+        Rescale the gradient when its norm exceeds this (Pascanu et al., 2013).
+    val_ids : int ndarray, optional
+        A validation stream, evaluated with :func:`evaluate` (no gradient).
+    progress : bool
+        Show a progress bar with the epoch and the latest perplexities.
+    eval_every : int
+        Evaluate the validation stream every this many epochs (and always after
+        the last one).
+    val_batch_size : int, optional
+        Parallel streams for validation; default ``batch_size``.
+    callback : callable, optional
+        ``callback(epoch, history)`` after each epoch (epochs count from 1).
+
+    Returns
+    -------
+    dict of lists
+        ``"train_loss"``, ``"train_ppl"``: per epoch, the token-weighted mean
+        loss of the windows as they were trained, and its exp. ``"val_loss"``,
+        ``"val_ppl"``: the validation loss and perplexity at the end of each
+        evaluated epoch, whose numbers are in ``"val_epoch"`` (empty lists
+        without ``val_ids``). ``"grad_norm"``: per epoch, the mean gradient norm
+        before clipping (only when ``clip`` is set). ``"step_loss"``: the loss of
+        every window.
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes inf or nan, naming the epoch and window.
+    """
+    where = "train_lm"
+    train_ids = check_stream(train_ids, "train_ids", where, model.vocab_size)
     N = check_positive_int(batch_size, "batch_size", where)
     T = check_positive_int(seq_len, "seq_len", where)
-    M = ids.size - 1
-    if M < N:
-        raise ValueError(f"{where}: batch_size={N} streams need at least {N + 1} tokens "
-                         f"(one (input, target) pair per stream), got {ids.size}")
-    L = M // N
-    xs = ids[:N * L].reshape(N, L)
-    ys = ids[1:N * L + 1].reshape(N, L)
-    for j in range(0, L, T):
-        yield xs[:, j:j + T], ys[:, j:j + T]
-    # The r < N pairs after the last stream continue row N-1 of the last window.
-    for j in range(N * L, M, T):
-        stop = min(j + T, M)
-        yield ids[None, j:stop], ids[None, j + 1:stop + 1]
+    if train_ids.size - 1 < N:
+        raise ValueError(f"{where}: batch_size={N} streams need at least {N + 1} training "
+                         f"tokens, got {train_ids.size}")
+    if val_ids is not None:
+        val_ids = check_stream(val_ids, "val_ids", where, model.vocab_size)
+    vN = N if val_batch_size is None else check_positive_int(val_batch_size,
+                                                             "val_batch_size", where)
+
+    def windows(epoch):
+        model.reset_state()                      # every epoch reads the text from its start
+        return _carrying_state(model, batches(train_ids, N, T))
+
+    def validate(m):
+        return evaluate(m, val_ids, batch_size=vN, seq_len=max(T, 256))
+
+    def describe(epoch, history):
+        train_ppl = _perplexity(history["train_loss"][-1])
+        text = f"epoch {epoch}/{epochs}: train perplexity {train_ppl:.3f}"
+        if history["val_epoch"] and history["val_epoch"][-1] == epoch:
+            text += f", validation {_perplexity(history['val_loss'][-1]):.3f}"
+        return text
+
+    was_stateful = model.stateful
+    model.stateful = True
+    try:
+        history = train(model, windows, optimizer, epochs=epochs, clip=clip,
+                        evaluate=None if val_ids is None else validate, eval_every=eval_every,
+                        progress=progress, callback=callback, describe=describe)
+    finally:
+        model.stateful = was_stateful
+        model.reset_state()
+    per_epoch = num_batches(train_ids.size, N, T)
+    norms = np.asarray(history.pop("grad_norm")).reshape(epochs, per_epoch).mean(axis=1)
+    history["grad_norm"] = norms.tolist() if clip is not None else []
+    history["train_ppl"] = [_perplexity(v) for v in history["train_loss"]]
+    history["val_ppl"] = [_perplexity(v) for v in history["val_loss"]]
+    return history
 
 
-def num_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
-    """How many windows :func:`batches` yields for a stream of ``num_tokens`` ids."""
-    M = num_tokens - 1
-    L = M // batch_size
-    r = M - batch_size * L
-    return -(-L // seq_len) + -(-r // seq_len)
+def _perplexity(loss: float) -> float:
+    """exp(loss), or inf where that overflows (a loss of a few thousand nats, mid-divergence)."""
+    return math.exp(loss) if loss < 700.0 else math.inf
 
 
-def _carry(model, n_rows: int) -> None:
-    """Before a single-row remainder window: keep the state of the last stream only."""
-    state = model.rnn.state
-    if state is not None and state.shape[0] != n_rows:
-        model.rnn.state = state[-n_rows:]
+def _carrying_state(model, windows):
+    """The windows of :func:`~minirnn.batching.batches`; before a window that continues
+    fewer streams (the single-row remainder), keep only those streams' state."""
+    for x, y in windows:
+        model.keep_state_rows(x.shape[0])
+        yield x, y
 
 
 def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
     """Mean cross-entropy per token of ``model`` over a whole stream (no gradient).
 
-    The stream is read with :func:`batches` and a carried hidden state that
-    starts at zero, so every prediction (except at the start of each of the
-    ``batch_size`` streams) sees all the text before it. The model's training
-    state is left untouched.
+    The stream is read with :func:`~minirnn.batching.batches` and a carried
+    hidden state that starts at zero, so every prediction (except at the start
+    of each of the ``batch_size`` streams) sees all the text before it. The
+    model's training state is left untouched.
 
     Parameters
     ----------
@@ -131,37 +328,79 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
         The loss; ``math.exp`` of it is the perplexity.
     """
     where = "evaluate"
-    ids = _check_stream(ids, "ids", where, model.vocab_size)
+    ids = check_stream(ids, "ids", where, model.vocab_size)
     if ids.size < 2:
         raise ValueError(f"{where}: need at least 2 tokens (one prediction), got {ids.size}")
     N = min(check_positive_int(batch_size, "batch_size", where), ids.size - 1)
     total, count = 0.0, 0
-    with model.preserving_state():
+    with model.inference():
         model.stateful = True
         model.reset_state()
-        for x, y in batches(ids, N, seq_len):
-            _carry(model, x.shape[0])
-            with limit_blas_threads_for_step(x.shape[0], model.rnn.hidden_size):
-                logp = log_softmax(model.forward(x))                 # (n, t, V)
+        for x, y in _carrying_state(model, batches(ids, N, seq_len)):
+            logp = log_softmax(model.forward(x))                     # (n, t, V)
             total -= float(np.take_along_axis(logp, y[..., None], axis=-1).sum())
             count += y.size
     return total / count
 
 
-class _Progress:
+# ------------------------------------------------------------------- fixed data sets
+def fit(model, x, y, steps: int, batch_size: int = 32, lr: float = 0.01, seed=None,
+        max_norm: float = 5.0) -> list[float]:
+    """Train any model on random minibatches of ``(x, y)`` with Adam and clipping.
+
+    Parameters
+    ----------
+    model : any minirnn model
+        Anything with ``params``, ``grads``, ``loss(x, y)`` and ``backward()``.
+    x, y : ndarray
+        Inputs and targets, first axis N.
+    steps : int
+        Number of updates.
+    batch_size : int
+        Rows per update (all rows if there are fewer).
+    lr : float
+        Adam's step size.
+    seed : int or numpy.random.Generator, optional
+        Chooses the minibatches.
+    max_norm : float
+        Gradient-norm clipping threshold.
+
+    Returns
+    -------
+    list of float
+        The training loss of every step.
+    """
+    steps = check_positive_int(steps, "steps", "fit")
+    batch_size = check_positive_int(batch_size, "batch_size", "fit")
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f"fit: x and y must have the same number of rows, got {n} and {len(y)}")
+    rng = np.random.default_rng(seed)
+
+    def minibatches(epoch):
+        for _ in range(steps):
+            rows = rng.choice(n, size=min(batch_size, n), replace=False)
+            yield x[rows], y[rows]
+
+    return train(model, minibatches, Adam(lr=lr), clip=max_norm)["step_loss"]
+
+
+# -------------------------------------------------------------------- progress bar
+class Progress:
     """A progress bar: an ipywidgets bar in a notebook, a text line on a terminal.
 
-    In a notebook the bar is displayed once. The text a notebook stores for it
-    is the repr at display time, the same on every run (``HBox(children=
-    (IntProgress(value=0, description='training', max=...), HTML(value='')))``),
-    so nbval compares a deterministic output; the live values (epoch, last
-    perplexities) live only in the widget state, which nbval ignores. The bar
-    stays visible at the end, showing the final perplexities.
+    Why not tqdm (a well-kept library that Colab has)? A notebook stores the text
+    of an output as it was when displayed, and tqdm's text holds elapsed and
+    remaining times, so nbval (which compares stored outputs) would see a
+    different text on every run. Here the notebook stores a fixed text,
+    ``[progress bar: N epochs]``, which is also what a reader of the notebook
+    file sees on a site that cannot show widgets; the live values (epoch, last
+    perplexities) live only in the widget. The bar stays visible at the end.
     """
 
     def __init__(self, total: int, enabled: bool):
         self.total, self.enabled = total, enabled
-        self.bar = self.label = self.box = None
+        self.bar = self.label = None
         if not enabled:
             return
         try:
@@ -174,8 +413,12 @@ class _Progress:
                 self.bar = ipywidgets.IntProgress(value=0, min=0, max=total,
                                                   description="training")
                 self.label = ipywidgets.HTML(value="")
-                self.box = ipywidgets.HBox([self.bar, self.label])
-                display(self.box)
+                box = ipywidgets.HBox([self.bar, self.label])
+                # The widget's view (the same message ipywidgets 7 and 8 send) with
+                # our own fixed text in place of the widget's repr.
+                display({"application/vnd.jupyter.widget-view+json": {
+                            "version_major": 2, "version_minor": 0, "model_id": box.model_id},
+                         "text/plain": f"[progress bar: {total} epochs]"}, raw=True)
         except ImportError:
             self.bar = None
 
@@ -191,121 +434,7 @@ class _Progress:
     def close(self, completed: bool) -> None:
         if not self.enabled:
             return
-        if self.box is not None:
+        if self.bar is not None:
             self.bar.bar_style = "success" if completed else "danger"
         else:
             print(file=sys.stderr, flush=True)
-
-
-def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, optimizer,
-             clip: float | None = None, val_ids=None, progress: bool = False,
-             eval_every: int = 1, val_batch_size: int | None = None, callback=None) -> dict:
-    """Train a language model with truncated BPTT; return the history.
-
-    Each epoch resets the hidden state, then for every window of
-    :func:`batches` (the state carried from window to window): loss, backward,
-    optional clipping of the gradient norm, one optimizer step.
-
-    Parameters
-    ----------
-    model : RNNLM
-        Trained in place. Its ``stateful`` flag is restored at the end.
-    train_ids : int ndarray, shape (M+1,)
-        The training corpus as one stream of ids.
-    batch_size, seq_len : int
-        N parallel streams, windows of T steps (see :func:`batches`).
-    epochs : int
-        Passes over the corpus.
-    optimizer : object with ``step(params, grads)``
-        For example ``minirnn.Adam(lr=0.01)``.
-    clip : float, optional
-        Rescale the gradient when its norm exceeds this (Pascanu et al., 2013).
-    val_ids : int ndarray, optional
-        A validation stream, evaluated with :func:`evaluate` (no gradient).
-    progress : bool
-        Show a progress bar: in a notebook an ipywidgets bar with the epoch and
-        the latest perplexities (its stored text output is the same on every
-        run, so nbval needs no ``nbval-ignore-output`` tag); elsewhere a line
-        on stderr. False (default) prints nothing.
-    eval_every : int
-        Evaluate the validation stream every this many epochs (and always after
-        the last one).
-    val_batch_size : int, optional
-        Parallel streams for validation; default ``batch_size``.
-    callback : callable, optional
-        ``callback(epoch, history)`` after each epoch (epochs count from 1).
-
-    Returns
-    -------
-    dict of lists
-        ``"train_loss"``, ``"train_ppl"``: per epoch, the token-weighted mean
-        loss of the windows as they were trained (the weights change during
-        the epoch), and its exp. ``"val_loss"``, ``"val_ppl"``: the validation
-        loss and perplexity at the end of each evaluated epoch, whose numbers
-        are in ``"val_epoch"`` (empty lists without ``val_ids``).
-        ``"grad_norm"``: per epoch, the mean gradient norm before clipping
-        (only when ``clip`` is set). ``"step_loss"``: the loss of every window.
-    """
-    where = "train_lm"
-    train_ids = _check_stream(train_ids, "train_ids", where, model.vocab_size)
-    N = check_positive_int(batch_size, "batch_size", where)
-    T = check_positive_int(seq_len, "seq_len", where)
-    epochs = check_positive_int(epochs, "epochs", where)
-    eval_every = check_positive_int(eval_every, "eval_every", where)
-    if clip is not None and not clip > 0:
-        raise ValueError(f"{where}: clip must be > 0 or None, got {clip}")
-    if not hasattr(optimizer, "step"):
-        raise TypeError(f"{where}: optimizer must have a step(params, grads) method, got "
-                        f"{type(optimizer).__name__}")
-    if train_ids.size - 1 < N:
-        raise ValueError(f"{where}: batch_size={N} streams need at least {N + 1} training "
-                         f"tokens, got {train_ids.size}")
-    if val_ids is not None:
-        val_ids = _check_stream(val_ids, "val_ids", where, model.vocab_size)
-    vN = N if val_batch_size is None else check_positive_int(val_batch_size,
-                                                             "val_batch_size", where)
-    history = {"train_loss": [], "train_ppl": [], "val_loss": [], "val_ppl": [],
-               "val_epoch": [], "grad_norm": [], "step_loss": []}
-    params, grads = model.params, model.grads
-    bar = _Progress(epochs, progress)
-    was_stateful = model.stateful
-    model.stateful = True
-    completed = False
-    try:
-        for epoch in range(1, epochs + 1):
-            model.reset_state()
-            total, count, norms = 0.0, 0, 0.0
-            steps = 0
-            for x, y in batches(train_ids, N, T):
-                with limit_blas_threads_for_step(x.shape[0], model.rnn.hidden_size):
-                    _carry(model, x.shape[0])
-                    loss = model.loss(x, y)
-                    model.backward()
-                    if clip is not None:
-                        norms += clip_grad_norm(grads, clip)
-                    optimizer.step(params, grads)
-                history["step_loss"].append(loss)
-                total += loss * y.size
-                count += y.size
-                steps += 1
-            train_loss = total / count
-            history["train_loss"].append(train_loss)
-            history["train_ppl"].append(math.exp(train_loss))
-            if clip is not None:
-                history["grad_norm"].append(norms / steps)
-            text = f"epoch {epoch}/{epochs}: train perplexity {math.exp(train_loss):.3f}"
-            if val_ids is not None and (epoch % eval_every == 0 or epoch == epochs):
-                val_loss = evaluate(model, val_ids, batch_size=vN, seq_len=max(T, 256))
-                history["val_loss"].append(val_loss)
-                history["val_ppl"].append(math.exp(val_loss))
-                history["val_epoch"].append(epoch)
-                text += f", validation {math.exp(val_loss):.3f}"
-            bar.update(epoch, text)
-            if callback is not None:
-                callback(epoch, history)
-        completed = True
-    finally:
-        model.stateful = was_stateful
-        model.reset_state()
-        bar.close(completed)
-    return history

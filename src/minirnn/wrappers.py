@@ -1,6 +1,7 @@
-"""Two ways to combine RNN layers: stacked (deep) and bidirectional.
+"""Two ways to combine recurrent layers: stacked (deep) and bidirectional.
 
-Both are built from :class:`minirnn.layers.RNN` and follow its conventions:
+Both are built from :class:`minirnn.layers.RNN` (or another cell of
+:mod:`minirnn.recurrent`, with ``cell="lstm"``) and follow its conventions:
 batch-major arrays (xs (N, T, D), hs (N, T, H)), a flat ``params`` dict and a
 ``grads`` dict with the same keys whose arrays *are* the inner layers' arrays
 (so an optimizer that updates ``params`` in place trains the layers), and
@@ -16,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_dtype, check_float_array, check_positive_int
-from .layers import RNN, Layer
+from .layers import Layer
+from .recurrent import check_cell, recurrent_layer
 
 
 def _flat(prefix: str, d: dict) -> dict:
@@ -57,10 +59,13 @@ class StackedRNN(Layer):
         If True every layer carries its last hidden state into the next
         ``forward`` call (see :class:`~minirnn.layers.RNN`).
     dtype : float64 (default) or float32
+    cell : {"rnn", "lstm"}
+        The kind of every layer (default "rnn"). With "lstm", ``h0`` sets the
+        hidden states only; the cell states start at zero.
 
     Attributes
     ----------
-    layers : list of RNN
+    layers : list of RNN (or LSTM)
         The K layers, bottom (layer 0) first.
     params, grads : dict
         ``"0.Wx"`` (H, D), ``"0.Wh"`` (H, H), ``"0.b"`` (H,), ``"1.Wx"`` (H, H), ...
@@ -72,15 +77,17 @@ class StackedRNN(Layer):
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int, seed=None,
-                 stateful: bool = False, dtype=np.float64):
+                 stateful: bool = False, dtype=np.float64, cell: str = "rnn"):
         D = check_positive_int(input_size, "input_size", "StackedRNN")
         H = check_positive_int(hidden_size, "hidden_size", "StackedRNN")
         K = check_positive_int(num_layers, "num_layers", "StackedRNN")
         self.input_size, self.hidden_size, self.num_layers = D, H, K
         self.dtype = check_dtype(dtype, "StackedRNN")
         self.stateful = stateful
+        self.cell = check_cell(cell, "StackedRNN")
         rng = np.random.default_rng(seed)
-        self.layers = [RNN(D if i == 0 else H, H, seed=rng, stateful=stateful, dtype=self.dtype)
+        self.layers = [recurrent_layer(cell, D if i == 0 else H, H, seed=rng, stateful=stateful,
+                                       dtype=self.dtype)
                        for i in range(K)]
         self.params, self.grads = {}, {}
         for i, layer in enumerate(self.layers):
@@ -96,9 +103,15 @@ class StackedRNN(Layer):
 
     @property
     def state(self):
-        """In stateful mode, the carried state of every layer, shape (K, N, H), or None."""
+        """In stateful mode, the carried state of every layer, shape (K, N, H), or None.
+
+        For LSTM layers, the pair (h, c) of such arrays, as PyTorch's (h_n, c_n).
+        """
         if self.layers[0].state is None:
             return None
+        if self.cell == "lstm":
+            return tuple(np.stack(parts) for parts in zip(*(la.state for la in self.layers),
+                                                          strict=True))
         return np.stack([layer.state for layer in self.layers])
 
     def reset_state(self) -> None:
@@ -192,10 +205,12 @@ class BidirectionalRNN(Layer):
     seed : int or numpy.random.Generator, optional
         One generator draws the forward weights, then the backward weights.
     dtype : float64 (default) or float32
+    cell : {"rnn", "lstm"}
+        The kind of both directions (default "rnn").
 
     Attributes
     ----------
-    fwd, bwd : RNN
+    fwd, bwd : RNN (or LSTM)
         The two directions.
     params, grads : dict
         ``"fwd.Wx"`` (H, D), ``"fwd.Wh"``, ``"fwd.b"``, ``"bwd.Wx"``, ``"bwd.Wh"``,
@@ -208,15 +223,17 @@ class BidirectionalRNN(Layer):
         After ``backward``: gradients with respect to the two initial states.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, seed=None, dtype=np.float64):
+    def __init__(self, input_size: int, hidden_size: int, seed=None, dtype=np.float64,
+                 cell: str = "rnn"):
         D = check_positive_int(input_size, "input_size", "BidirectionalRNN")
         H = check_positive_int(hidden_size, "hidden_size", "BidirectionalRNN")
         self.input_size, self.hidden_size = D, H
         self.output_size = 2 * H
         self.dtype = check_dtype(dtype, "BidirectionalRNN")
+        self.cell = check_cell(cell, "BidirectionalRNN")
         rng = np.random.default_rng(seed)
-        self.fwd = RNN(D, H, seed=rng, dtype=self.dtype)
-        self.bwd = RNN(D, H, seed=rng, dtype=self.dtype)
+        self.fwd = recurrent_layer(cell, D, H, seed=rng, dtype=self.dtype)
+        self.bwd = recurrent_layer(cell, D, H, seed=rng, dtype=self.dtype)
         self.params = {**_flat("fwd", self.fwd.params), **_flat("bwd", self.bwd.params)}
         self.grads = {**_flat("fwd", self.fwd.grads), **_flat("bwd", self.bwd.grads)}
         self.h_n = None

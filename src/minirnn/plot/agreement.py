@@ -38,7 +38,7 @@ def plot_agreement(tables: dict, title="Probability of each verb number at the m
     ----------
     tables : dict
         ``{model label: table}``, each table as returned by
-        :func:`minirnn.grammar.agreement_table`. The first model is drawn with
+        :func:`minirnn.tasks.grammar.agreement.agreement_table`. The first model is drawn with
         solid lines, the others dotted and thinner.
 
     Returns

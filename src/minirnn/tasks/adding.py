@@ -10,6 +10,9 @@ the target is the sum of the two marked values, ``y = u_a + u_b``. To solve it
 a model must notice the first marked value, keep it for up to T steps while
 ignoring all the unmarked ones, and add the second at the end.
 
+The model is a :class:`~minirnn.models.regressor.SequenceRegressor` (a recurrent
+layer read at its last state by a linear head, trained by squared error).
+
 The trivial baseline predicts the mean, 1.0, for every sequence: since u_a and
 u_b are independent and uniform on [0, 1], its mean squared error is
 Var(u_a + u_b) = 2 / 12 = 1/6 ~ 0.167 (:data:`BASELINE_MSE`). A model whose
@@ -20,8 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_positive_int
-from .._threads import limit_blas_threads_for_step
+from .._checks import check_positive_int
 
 #: Mean squared error of always predicting 1.0 (the mean of the target): 1/6.
 BASELINE_MSE = 1.0 / 6.0
@@ -62,92 +64,18 @@ def make_adding(n: int, T: int = 100, seed=None):
     return xs, y
 
 
-def mse_loss(pred, y):
-    r"""Mean squared error and its gradient.
-
-    .. math:: L = \frac1N \sum_n (\hat y_n - y_n)^2, \qquad
-              \frac{\partial L}{\partial \hat y_n} = \frac{2}{N} (\hat y_n - y_n)
-
-    Parameters
-    ----------
-    pred : ndarray, shape (N,) or (N, 1)
-        Predictions.
-    y : ndarray, shape (N,)
-        Targets.
-
-    Returns
-    -------
-    loss : float
-    dpred : ndarray, same shape as pred
-    """
-    where = "mse_loss"
-    pred_arr = check_float_array(pred, "pred", ("N", "1") if np.ndim(pred) == 2 else ("N",),
-                                 {"1": 1}, where)
-    N = pred_arr.shape[0]
-    y = check_float_array(y, "y", ("N",), {"N": N}, where)
-    diff = pred_arr.reshape(N) - y
-    loss = float(np.mean(diff * diff))
-    return loss, (2.0 / N * diff).reshape(pred_arr.shape)
-
-
-class AddingRegressor:
-    """A recurrent layer read at its last hidden state by a linear head.
-
-    ``pred = W h_T + b``: many-to-one regression for the adding problem.
-
-    Parameters
-    ----------
-    rnn : RNN or LSTM layer
-        Any layer with ``forward(xs) -> hs`` and ``backward(dhs) -> dxs``.
-    head : Linear
-        ``Linear(H, 1)``.
-
-    Attributes
-    ----------
-    params, grads : dict
-        The layers' dicts merged, keys prefixed ``"rnn."`` and ``"head."``
-        (the same arrays, so an optimizer updates the layers in place).
-    """
-
-    def __init__(self, rnn, head):
-        self.rnn, self.head = rnn, head
-        self.params = {**{f"rnn.{k}": v for k, v in rnn.params.items()},
-                       **{f"head.{k}": v for k, v in head.params.items()}}
-        self.grads = {**{f"rnn.{k}": v for k, v in rnn.grads.items()},
-                      **{f"head.{k}": v for k, v in head.grads.items()}}
-
-    def predict(self, xs):
-        """Predictions of shape (N,) for inputs (N, T, 2)."""
-        hs = self.rnn.forward(xs)
-        self._shape = hs.shape
-        return self.head.forward(hs[:, -1]).reshape(-1)
-
-    def loss_and_backward(self, xs, y):
-        """Forward, MSE loss and backward (fills ``grads``); returns the loss.
-
-        A non-finite prediction (a diverged model) returns ``inf`` without
-        a backward pass.
-        """
-        pred = self.predict(xs)
-        if not np.all(np.isfinite(pred)):
-            return float("inf")
-        loss, dpred = mse_loss(pred, y)
-        dh_last = self.head.backward(dpred.reshape(-1, 1))
-        if not np.all(np.isfinite(dh_last)):
-            return float("inf")
-        dhs = np.zeros(self._shape, dtype=dh_last.dtype)
-        dhs[:, -1] = dh_last                    # the loss sits at the last step only
-        self.rnn.backward(dhs)
-        return loss
-
-
 def train_adding(model, optimizer, steps: int, batch_size: int = 32, T: int = 100,
                  seed=None, clip=None, eval_set=None, eval_every: int = 50):
     """Train a model on fresh adding-problem batches; return the loss curves.
 
+    The loop is :func:`minirnn.train.train`; this function only says where the
+    batches come from (new sequences for every update) and when to measure the
+    held-out error (every ``eval_every`` updates, which :func:`~minirnn.train.train`
+    sees as one "epoch").
+
     Parameters
     ----------
-    model : AddingRegressor
+    model : SequenceRegressor
     optimizer : SGD or Adam
     steps : int
         Number of parameter updates.
@@ -166,47 +94,37 @@ def train_adding(model, optimizer, steps: int, batch_size: int = 32, T: int = 10
     Returns
     -------
     dict
-        ``"train"``: the training loss of every update (steps,); if the
-        model diverges (a non-finite loss or gradient), training stops and
-        the curves end with ``inf``;
+        ``"train"``: the training loss of every update (steps,);
         ``"grad_norm"``: the gradient norm before clipping (steps,);
         ``"eval_steps"``, ``"eval"``: held-out MSE at those update counts
         (including 0, before training, and ``steps``).
+
+    Raises
+    ------
+    minirnn.train.TrainingDiverged
+        If the loss or the gradient becomes inf or nan (its ``history`` holds the
+        curves up to there).
     """
-    from ..optim import clip_grad_norm, grad_norm
+    from ..losses import mse_loss
+    from ..train import train
 
     steps = check_positive_int(steps, "steps", "train_adding")
+    eval_every = check_positive_int(eval_every, "eval_every", "train_adding")
     rng = np.random.default_rng(seed)
-    train, norms, eval_steps, evals = [], [], [], []
+    rounds = -(-steps // eval_every)
 
-    def evaluate(step):
-        if eval_set is not None:
-            eval_steps.append(step)
-            with np.errstate(over="ignore", invalid="ignore"):
-                pred = model.predict(eval_set[0])
-            finite = np.all(np.isfinite(pred))
-            evals.append(mse_loss(pred, eval_set[1])[0] if finite else float("inf"))
+    def fresh_batches(round_):
+        for _ in range(min(eval_every, steps - (round_ - 1) * eval_every)):
+            yield make_adding(batch_size, T, rng)
 
-    # Size of the per-step product: Wh is (H, H) for an RNN, (4H, H) = "(2H)^2" for an LSTM.
-    H_step = int(round(np.sqrt(model.rnn.params["Wh"].size)))
-    evaluate(0)
-    for step in range(1, steps + 1):
-        xs, y = make_adding(batch_size, T, rng)
-        with np.errstate(over="ignore", invalid="ignore"), \
-                limit_blas_threads_for_step(batch_size, H_step):
-            loss = model.loss_and_backward(xs, y)
-        train.append(loss)
-        if not np.isfinite(loss) or not all(np.all(np.isfinite(g))
-                                            for g in model.grads.values()):
-            train[-1] = float("inf")
-            norms.append(float("inf"))
-            break                                # diverged: stop, the curves end here
-        with np.errstate(over="ignore"):
-            norms.append(grad_norm(model.grads) if clip is None
-                         else clip_grad_norm(model.grads, clip))
-        optimizer.step(model.params, model.grads)
-        if step % eval_every == 0 or step == steps:
-            if not eval_steps or eval_steps[-1] != step:
-                evaluate(step)
-    return {"train": np.array(train), "grad_norm": np.array(norms),
-            "eval_steps": np.array(eval_steps), "eval": np.array(evals)}
+    def held_out_mse(m):
+        return mse_loss(m.predict(eval_set[0]), eval_set[1])[0]
+
+    evaluate = None if eval_set is None else held_out_mse
+    before = [] if eval_set is None else [held_out_mse(model)]
+    history = train(model, fresh_batches, optimizer, epochs=rounds, clip=clip,
+                    evaluate=evaluate)
+    eval_steps = [] if eval_set is None else [0] + [min(r * eval_every, steps)
+                                                    for r in history["val_epoch"]]
+    return {"train": np.array(history["step_loss"]), "grad_norm": np.array(history["grad_norm"]),
+            "eval_steps": np.array(eval_steps), "eval": np.array(before + history["val_loss"])}

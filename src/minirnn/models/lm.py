@@ -1,4 +1,4 @@
-r"""An RNN language model: Embedding -> RNN -> Linear, trained by cross-entropy.
+r"""An RNN language model: Embedding -> RNN (or LSTM) -> Linear, trained by cross-entropy.
 
 For each position t of a word sequence, the model reads the word id w_t and
 gives a probability to every word of the vocabulary as the next word:
@@ -6,7 +6,7 @@ gives a probability to every word of the vocabulary as the next word:
 .. math::
 
     x_t = W_e[w_t], \qquad h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad
-    s_t = W_y h_t + c, \qquad \hat y_t = \mathrm{softmax}(s_t)
+    s_t = W_y h_t + b_y, \qquad \hat y_t = \mathrm{softmax}(s_t)
 
 with the loss the mean cross-entropy per token,
 :math:`L = -\frac{1}{NT}\sum_{n,t} \log \hat y_{n,t}[y_{n,t}]`, and the
@@ -16,26 +16,27 @@ Training state and inference
 ----------------------------
 :meth:`RNNLM.predict_next`, :meth:`RNNLM.generate` and :meth:`RNNLM.perplexity`
 always start from a zero hidden state and leave the model exactly as they
-found it: the carried state of a stateful run, the layers' caches (so a
-pending ``backward`` still works) and the cached loss gradient are saved and
-restored around them.
+found it (:meth:`~minirnn.models.base.Model.inference`): the carried state of a
+stateful run, the layers' caches (so a pending ``backward`` still works) and the
+cached loss gradient are saved and restored around them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
 
-from ._checks import check_dtype, check_positive_int, check_token_ids
-from .layers import RNN, Embedding, Linear
-from .losses import log_softmax, softmax, softmax_cross_entropy
-from .text import Vocabulary
+from .._checks import check_dtype, check_positive_int, check_token_ids
+from ..layers import Embedding, Linear
+from ..losses import log_softmax, softmax, softmax_cross_entropy
+from ..recurrent import check_cell, final_state, forward_from, recurrent_layer
+from ..text import Vocabulary
+from .base import Model
 
 
-class RNNLM:
-    """Embedding -> RNN -> Linear language model.
+class RNNLM(Model):
+    """Embedding -> recurrent layer -> Linear language model.
 
     Parameters
     ----------
@@ -53,18 +54,21 @@ class RNNLM:
         ``len(vocab)`` must equal ``vocab_size``.
     dtype : float64 (default) or float32
     stateful : bool
-        Whether the RNN carries its last hidden state from one ``forward`` call
-        to the next (truncated BPTT; :func:`minirnn.train.train_lm` switches it
-        on while it trains). Default False: every call starts from zeros.
+        Whether the recurrent layer carries its last state from one ``forward``
+        call to the next (truncated BPTT; :func:`minirnn.train.train_lm`
+        switches it on while it trains). Default False: every call starts from zeros.
+    cell : {"rnn", "lstm"}
+        The recurrent layer (see :mod:`minirnn.recurrent`). Default "rnn".
 
     Attributes
     ----------
     embed : Embedding
         ``W`` (V, E): the embedding matrix W_e, one row per word.
-    rnn : RNN
-        ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,).
+    rnn : RNN or LSTM
+        The recurrent layer: ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,) for an RNN
+        (4H rows for an LSTM's four blocks).
     out : Linear
-        ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's c).
+        ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's b_y).
     params, grads : dict
         Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"``; the
         values are the layers' own arrays, so an optimizer that updates
@@ -72,7 +76,8 @@ class RNNLM:
     """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, seed=None,
-                 vocab: Vocabulary | None = None, dtype=np.float64, stateful: bool = False):
+                 vocab: Vocabulary | None = None, dtype=np.float64, stateful: bool = False,
+                 cell: str = "rnn"):
         where = "RNNLM"
         V = check_positive_int(vocab_size, "vocab_size", where)
         E = check_positive_int(embed_dim, "embed_dim", where)
@@ -86,26 +91,19 @@ class RNNLM:
                 raise ValueError(f"{where}: vocab_size={V} but the vocabulary has "
                                  f"{len(vocab)} words")
         self.vocab_size, self.embed_dim, self.hidden_size = V, E, H
+        self.cell = check_cell(cell, where)
         self.vocab = vocab
         rng = np.random.default_rng(seed)
         self.embed = Embedding(V, E, seed=rng, dtype=self.dtype)
-        self.rnn = RNN(E, H, seed=rng, stateful=stateful, dtype=self.dtype)
+        self.rnn = recurrent_layer(cell, E, H, seed=rng, stateful=stateful, dtype=self.dtype)
         self.out = Linear(H, V, seed=rng, dtype=self.dtype)
-        self.layers = {"embed": self.embed, "rnn": self.rnn, "out": self.out}
-        self.params = {f"{name}.{k}": v for name, layer in self.layers.items()
-                       for k, v in layer.params.items()}
-        self.grads = {f"{name}.{k}": v for name, layer in self.layers.items()
-                      for k, v in layer.grads.items()}
-        self._dlogits = None
+        self._register(embed=self.embed, rnn=self.rnn, out=self.out)
+        self._dloss = None
 
     def __repr__(self) -> str:
+        cell = "" if self.cell == "rnn" else f", cell={self.cell!r}"
         return (f"RNNLM(vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, "
-                f"hidden_size={self.hidden_size}, params={self.num_params})")
-
-    @property
-    def num_params(self) -> int:
-        """Total number of scalar parameters."""
-        return sum(p.size for p in self.params.values())
+                f"hidden_size={self.hidden_size}{cell}, params={self.num_params})")
 
     @property
     def stateful(self) -> bool:
@@ -120,6 +118,11 @@ class RNNLM:
         """Forget the carried hidden state: the next ``forward`` starts from zeros."""
         self.rnn.reset_state()
 
+    def keep_state_rows(self, n: int) -> None:
+        """Keep the carried state of the last ``n`` streams only (see
+        :func:`minirnn.batching.batches`: the last windows may continue one stream)."""
+        self.rnn.keep_state_rows(n)
+
     # ------------------------------------------------------------- arrays in/out
     def forward(self, ids, h0=None):
         """Scores for the next word at every position.
@@ -130,21 +133,17 @@ class RNNLM:
             Word ids.
         h0 : ndarray, shape (N, H), optional
             Initial hidden state (default zeros, or the carried state when
-            stateful).
+            stateful). For an LSTM, the pair ``(h0, c0)``.
 
         Returns
         -------
         logits : ndarray, shape (N, T, V)
             ``logits[n, t]`` scores the word that follows ``ids[n, t]``.
         """
-        return self._run(ids, h0)[0]
-
-    def _run(self, ids, h0=None):
-        """forward, also returning the hidden states hs (N, T, H)."""
-        self._dlogits = None               # a new forward invalidates an old loss gradient
+        self._dloss = None                 # a new forward invalidates an old loss gradient
         xs = self.embed.forward(ids)       # (N, T, E)
-        hs = self.rnn.forward(xs, h0)      # (N, T, H)
-        return self.out.forward(hs), hs    # (N, T, V), (N, T, H)
+        hs = forward_from(self.rnn, xs, h0)  # (N, T, H)
+        return self.out.forward(hs)        # (N, T, V)
 
     def loss(self, ids, targets, h0=None) -> float:
         """Mean cross-entropy per token of the next-word predictions.
@@ -163,7 +162,7 @@ class RNNLM:
             respect to the logits is kept for :meth:`backward`.
         """
         logits = self.forward(ids, h0)
-        loss, self._dlogits = softmax_cross_entropy(logits, targets)
+        loss, self._dloss = softmax_cross_entropy(logits, targets)
         return loss
 
     def backward(self) -> None:
@@ -172,17 +171,10 @@ class RNNLM:
         In stateful mode the carried initial state is treated as a constant:
         the gradient stops at the window boundary (truncated BPTT).
         """
-        if self._dlogits is None:
-            raise ValueError("RNNLM.backward called without a loss: call "
-                             "model.loss(ids, targets) first, then model.backward()")
-        dhs = self.out.backward(self._dlogits)   # (N, T, H)
+        dlogits = self._need_loss("RNNLM.backward")
+        dhs = self.out.backward(dlogits)         # (N, T, H)
         dxs = self.rnn.backward(dhs)             # (N, T, E)
         self.embed.backward(dxs)                 # fills grads["embed.W"]
-
-    def zero_grad(self) -> None:
-        """Set every gradient to zero (in place)."""
-        for g in self.grads.values():
-            g.fill(0.0)
 
     def perplexity(self, ids, targets) -> float:
         """``exp`` of the mean cross-entropy, from a zero state; the model is left untouched.
@@ -191,8 +183,8 @@ class RNNLM:
         its probability uniformly over V words has perplexity V.
         """
         ids = check_token_ids(ids, "ids", self.vocab_size, ("N", "T"), "RNNLM.perplexity")
-        with self.preserving_state():
-            logits = self.forward(ids, h0=self._zeros(ids))
+        with self.inference():
+            logits = self.forward(ids, h0=self._zeros(len(ids)))
             loss, _ = softmax_cross_entropy(logits, targets)
         return math.exp(loss)
 
@@ -210,8 +202,8 @@ class RNNLM:
         p : ndarray, shape (V,)
         """
         ids = self._encode(words, "next_word_probs")
-        with self.preserving_state():
-            logits = self.forward(ids[None, :], h0=self._zeros(ids[None, :]))
+        with self.inference():
+            logits = self.forward(ids[None, :], h0=self._zeros(1))
         return softmax(logits[0, -1])
 
     def predict_next(self, words, k: int = 3) -> list[tuple[str, float]]:
@@ -276,9 +268,8 @@ class RNNLM:
             self._encode([stop], "generate")          # an unknown stop word is an error
         rng = np.random.default_rng(seed)
         out = [int(i) for i in ids]
-        with self.preserving_state():
-            logits, hs = self._run(ids[None, :], h0=self._zeros(ids[None, :]))
-            h = hs[:, -1]                                     # last hidden state (1, H)
+        with self.inference():
+            logits = self.forward(ids[None, :], h0=self._zeros(1))
             for _ in range(int(length)):
                 logp = log_softmax(logits[0, -1] / temperature)
                 cdf = np.cumsum(np.exp(logp))
@@ -288,41 +279,27 @@ class RNNLM:
                 out.append(i)
                 if stop is not None and self.vocab.word(i) == stop:
                     break
-                logits, hs = self._run(np.array([[i]]), h0=h)
-                h = hs[:, -1]
+                # feed the sampled word back, continuing from the last state
+                logits = self.forward(np.array([[i]]), h0=final_state(self.rnn))
         return self.vocab.decode(out)
 
     # ----------------------------------------------------------------- saving
     def save(self, path) -> None:
         """Save weights, vocabulary and configuration to one ``.npz`` (see :mod:`minirnn.io`)."""
-        from .io import save
+        from ..io import save
         save(self, path)
 
     @classmethod
     def load(cls, path) -> RNNLM:
         """Load a model saved by :meth:`save` (see :func:`minirnn.io.load`)."""
-        from .io import load
+        from ..io import load
         return load(path)
 
     # ---------------------------------------------------------------- helpers
-    @contextlib.contextmanager
-    def preserving_state(self):
-        """Context manager: run inference without disturbing training.
-
-        Saves and restores the RNN's carried state and stateful flag, every
-        layer's cache and the pending loss gradient.
-        """
-        saved = (self.rnn.state, self.rnn.stateful, self._dlogits,
-                 {name: layer._cache for name, layer in self.layers.items()})
-        try:
-            yield self
-        finally:
-            self.rnn.state, self.rnn.stateful, self._dlogits, caches = saved
-            for name, layer in self.layers.items():
-                layer._cache = caches[name]
-
-    def _zeros(self, ids) -> np.ndarray:
-        return np.zeros((np.shape(ids)[0], self.hidden_size), dtype=self.dtype)
+    def _zeros(self, n: int):
+        """A zero initial state for n sequences (a pair of them for an LSTM)."""
+        h = np.zeros((n, self.hidden_size), dtype=self.dtype)
+        return (h, h.copy()) if self.cell == "lstm" else h
 
     def _encode(self, words, where: str) -> np.ndarray:
         if self.vocab is None:
