@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                 "pip install -r binder/requirements.txt")
         ne.must(ne.pip(venv, "install", "-q", *HARNESS), "install nbval and pytest")
 
+    # pyproject.toml too: `-e .` installs minirnn's own dependencies.
     key = ne.digest((BINDER / "requirements.txt").read_bytes(),
-                    (BINDER / "runtime.txt").read_bytes(), python, version, *HARNESS)
+                    (BINDER / "runtime.txt").read_bytes(), (ROOT / "pyproject.toml").read_bytes(),
+                    python, version, *HARNESS)
     if args.fresh:
         key += "-fresh"
     venv, reused = ne.make_venv("binder", python, key, install)
