@@ -72,10 +72,15 @@ browser: $(STAMP)
 notebooks-alone: $(STAMP)
 	$(BIN)/python tools/run_notebooks_alone.py
 
-# The sdist and the wheel, built afresh into _build/dist.
-dist: $(RELEASE_STAMP)
+# The sdist and the wheel in _build/dist, built again whenever a file that goes
+# into them changed (every file git tracks under src/, and the project files).
+DIST_SOURCES = pyproject.toml MANIFEST.in README.md LICENSE CHANGELOG.md \
+               $(wildcard $(shell git ls-files src 2>/dev/null))
+dist: $(DIST)/.built
+$(DIST)/.built: $(RELEASE_STAMP) $(DIST_SOURCES)
 	rm -rf $(DIST)
 	$(BIN)/python -m build --quiet --outdir $(DIST) .
+	@touch $@
 
 # twine check, the wheel's contents and metadata, a clean install and a smoke test.
 release-check: dist
