@@ -33,6 +33,20 @@ def test_ch6_ex_bilast_backward_half_of_last_step_sees_one_input():
     assert np.all(np.abs(summary_a - summary_b) > 1e-12)
 
 
+def test_ch7_ex_bilast_left_padding_moves_the_backward_summary():
+    bi = BidirectionalRNN(3, 4, seed=0)
+    xs = np.random.default_rng(0).standard_normal((1, 6, 3))
+    words = xs[:, 2:]
+    padded = np.concatenate([np.zeros((1, 2, 3)), words], axis=1)
+    target = bi.forward(words)[:, 0, 4:]
+    hs_pad = bi.forward(padded)
+    # the backward state at the first real input is the summary of the real inputs ...
+    np.testing.assert_allclose(hs_pad[:, 2, 4:], target, rtol=0, atol=1e-12)
+    # ... while h_n's backward half has gone on through the two padding steps
+    assert np.abs(bi.h_n[1] - target).max() > 1e-3
+    np.testing.assert_allclose(bi.h_n[1], hs_pad[:, 0, 4:], rtol=0, atol=1e-12)
+
+
 def test_ch6_ex_cheat_bidirectional_language_model_copies_the_answer():
     sp = P.bracket_split(1000, 500, 13, seed=0)
     acc = {}

@@ -215,7 +215,7 @@ def test_version_1_files_load_as_vanilla_rnn(tmp_path, model):
         np.testing.assert_array_equal(loaded.params[k], v)
 
 
-@pytest.mark.parametrize("cell", ["lstm"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_gated_language_models_round_trip(tmp_path, cell):
     vocab = mr.Vocabulary(["a", "b", "c"])
     m = RNNLM(3, 4, 5, seed=0, vocab=vocab, cell=cell)

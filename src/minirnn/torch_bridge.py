@@ -1,18 +1,20 @@
 """Copy weights between minirnn and PyTorch, in both directions (optional extra).
 
 minirnn's layers use PyTorch's layout on purpose (weights are (out, in), the
-LSTM's gate blocks are stacked in the order i, f, g, o), so moving a model
-across is a copy, not a conversion:
+LSTM's gate blocks are stacked in the order i, f, g, o, the GRU's in the order
+r, z, n), so moving a model across is a copy, not a conversion:
 
-============================  ==========================================
-minirnn                       PyTorch
-============================  ==========================================
-``RNN.params["Wx"]`` (H, D)   ``nn.RNN.weight_ih_l0``
-``RNN.params["Wh"]`` (H, H)   ``nn.RNN.weight_hh_l0``
-``RNN.params["b"]`` (H,)      ``bias_ih_l0 + bias_hh_l0`` (see below)
-``LSTM`` (4H, D), (4H, H)     ``nn.LSTM``, the same names
-``RNNLM`` embed / rnn / out   :class:`TorchRNNLM` embed / rnn / out
-============================  ==========================================
+=================================  ==========================================
+minirnn                            PyTorch
+=================================  ==========================================
+``RNN.params["Wx"]`` (H, D)        ``nn.RNN.weight_ih_l0``
+``RNN.params["Wh"]`` (H, H)        ``nn.RNN.weight_hh_l0``
+``RNN.params["b"]`` (H,)           ``bias_ih_l0 + bias_hh_l0`` (see below)
+``LSTM`` (4H, D), (4H, H)          ``nn.LSTM``, the same names
+``GRU.params["Wx"]``, ``["Wh"]``   ``nn.GRU.weight_ih_l0``, ``weight_hh_l0``
+``GRU.params["bx"]``, ``["bh"]``   ``bias_ih_l0``, ``bias_hh_l0`` (both kept)
+``RNNLM`` embed / rnn / out        :class:`TorchRNNLM` embed / rnn / out
+=================================  ==========================================
 
 **The two biases.** PyTorch adds two bias vectors, ``b_ih`` and ``b_hh``, at
 every step; only their sum matters, and minirnn keeps that sum as one ``b``.
@@ -24,6 +26,11 @@ zero. Note that PyTorch's gradients of ``bias_ih_l0`` and ``bias_hh_l0`` are
 each equal to minirnn's ``grads["b"]``, so an optimizer moves both and their
 sum twice as far as minirnn moves ``b``: pass ``single_bias=True`` to freeze
 ``bias_hh_l0`` at zero when training must follow minirnn's exactly.
+
+The GRU is the exception: its candidate is ``tanh(W_in x + b_in + r * (W_hn h +
+b_hn))``, so ``b_hn`` is scaled by the reset gate and cannot be merged with
+``b_in``. minirnn's ``GRU`` keeps both vectors, ``bx`` and ``bh``, and they are
+copied one to one in both directions.
 
 Created torch modules use ``batch_first=True``, as minirnn's arrays are
 (N, T, ...), and the dtype of the minirnn layer (float64 by default; torch's
@@ -49,6 +56,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         "the rest of minirnn works without it."
     ) from exc
 
+from .gru import GRU
 from .layers import RNN
 from .lstm import LSTM
 from .models.lm import RNNLM
@@ -57,6 +65,8 @@ __all__ = [
     "RNNLM_TORCH_NAMES",
     "TorchRNNLM",
     "from_torch",
+    "gru_from_torch",
+    "gru_to_torch",
     "lstm_from_torch",
     "lstm_to_torch",
     "rnn_from_torch",
@@ -320,6 +330,79 @@ def lstm_from_torch(module, lstm: LSTM | None = None) -> LSTM:
     return _recurrent_from_torch(module, lstm, nn.LSTM, LSTM, "lstm_from_torch")
 
 
+def gru_to_torch(gru: GRU, module=None):
+    """Copy a minirnn :class:`~minirnn.gru.GRU` into a ``torch.nn.GRU``.
+
+    The blocks (r, z, n) are stacked in the same order in both, and both
+    biases are copied as they are: ``bx`` into ``bias_ih_l0``, ``bh`` into
+    ``bias_hh_l0`` (the GRU's ``b_hn`` sits inside the reset product, so the
+    two cannot be merged as for the RNN and the LSTM).
+
+    Parameters
+    ----------
+    gru : minirnn.gru.GRU
+    module : torch.nn.GRU, optional
+        Copy into this module (one layer, unidirectional, with biases, the
+        same sizes). Default: a new ``nn.GRU(D, H, batch_first=True)`` in the
+        layer's dtype.
+
+    Returns
+    -------
+    torch.nn.GRU
+    """
+    where = "gru_to_torch"
+    if not isinstance(gru, GRU):
+        raise TypeError(f"{where}: expected a minirnn GRU, got {type(gru).__name__}")
+    if module is None:
+        module = nn.GRU(gru.input_size, gru.hidden_size, batch_first=True,
+                        dtype=_torch_dtype(gru.dtype, where))
+    else:
+        _check_recurrent(module, nn.GRU, where)
+        _check_sizes(module, gru, where)
+    p = gru.params
+    _to_tensor_(module.weight_ih_l0, p["Wx"], "Wx (weight_ih_l0)", where)
+    _to_tensor_(module.weight_hh_l0, p["Wh"], "Wh (weight_hh_l0)", where)
+    _to_tensor_(module.bias_ih_l0, p["bx"], "bx (bias_ih_l0)", where)
+    _to_tensor_(module.bias_hh_l0, p["bh"], "bh (bias_hh_l0)", where)
+    return module
+
+
+def gru_from_torch(module, gru: GRU | None = None) -> GRU:
+    """Copy a ``torch.nn.GRU`` (one layer, unidirectional) into a minirnn GRU.
+
+    Parameters
+    ----------
+    module : torch.nn.GRU
+    gru : minirnn.gru.GRU, optional
+        Copy into this layer, in place. Default: a new ``GRU`` in the
+        module's dtype.
+
+    Returns
+    -------
+    minirnn.gru.GRU
+        With ``bx = bias_ih_l0`` and ``bh = bias_hh_l0``.
+    """
+    where = "gru_from_torch"
+    _check_recurrent(module, nn.GRU, where)
+    if gru is None:
+        dtype = _NUMPY_DTYPES.get(module.weight_ih_l0.dtype)
+        if dtype is None:
+            raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
+                            f"got {module.weight_ih_l0.dtype}")
+        gru = GRU(module.input_size, module.hidden_size, seed=0, dtype=dtype)
+    elif not isinstance(gru, GRU):
+        raise TypeError(f"{where}: expected a minirnn GRU to copy into, "
+                        f"got {type(gru).__name__}")
+    else:
+        _check_sizes(module, gru, where)
+    p = gru.params
+    _to_array_(p["Wx"], module.weight_ih_l0, "weight_ih_l0 (Wx)", where)
+    _to_array_(p["Wh"], module.weight_hh_l0, "weight_hh_l0 (Wh)", where)
+    _to_array_(p["bx"], module.bias_ih_l0, "bias_ih_l0 (bx)", where)
+    _to_array_(p["bh"], module.bias_hh_l0, "bias_hh_l0 (bh)", where)
+    return gru
+
+
 # -------------------------------------------------------------- the RNNLM
 def _check_lm_sizes(module, model, where: str) -> None:
     ours = (model.vocab_size, model.embed_dim, model.hidden_size)
@@ -331,6 +414,13 @@ def _check_lm_sizes(module, model, where: str) -> None:
                          f"torch module has embed {tuple(module.embed.weight.shape)}, rnn "
                          f"({module.rnn.input_size} -> {module.rnn.hidden_size}), out "
                          f"({module.out.in_features} -> {module.out.out_features})")
+
+
+def _check_vanilla_lm(model, where: str) -> None:
+    if model.cell != "rnn":
+        raise ValueError(f"{where}: TorchRNNLM holds a vanilla nn.RNN, but this RNNLM has "
+                         f"cell={model.cell!r}; copy its recurrent layer alone with "
+                         "to_torch(model.rnn) / from_torch(module, model.rnn)")
 
 
 def _check_torch_lm(module, where: str) -> None:
@@ -366,6 +456,7 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
     where = "rnnlm_to_torch"
     if not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM, got {type(model).__name__}")
+    _check_vanilla_lm(model, where)
     if module is None:
         module = TorchRNNLM(model.vocab_size, model.embed_dim, model.hidden_size,
                             dtype=_torch_dtype(model.dtype, where))
@@ -407,6 +498,7 @@ def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None)
     elif not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM to copy into, "
                         f"got {type(model).__name__}")
+    _check_vanilla_lm(model, where)
     _check_lm_sizes(module, model, where)
     _to_array_(model.embed.params["W"], module.embed.weight, "embed.weight", where)
     _recurrent_from_torch(module.rnn, model.rnn, nn.RNN, RNN, where)
@@ -442,25 +534,33 @@ def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
 
 # ------------------------------------------------------------- dispatchers
 def to_torch(obj, module=None, single_bias: bool = False):
-    """Copy a minirnn ``RNN``, ``LSTM`` or ``RNNLM`` into its PyTorch twin.
+    """Copy a minirnn ``RNN``, ``LSTM``, ``GRU`` or ``RNNLM`` into its PyTorch twin.
 
-    Calls :func:`rnn_to_torch`, :func:`lstm_to_torch` or :func:`rnnlm_to_torch`.
+    Calls :func:`rnn_to_torch`, :func:`lstm_to_torch`, :func:`gru_to_torch` or
+    :func:`rnnlm_to_torch`. ``single_bias`` does not apply to a GRU, which keeps
+    both of its biases.
     """
+    if isinstance(obj, GRU):
+        if single_bias:
+            raise ValueError("to_torch: single_bias=True does not apply to a GRU: it has two "
+                             "bias vectors of its own (bx, bh), copied one to one")
+        return gru_to_torch(obj, module)
     for cls, fn in ((RNN, rnn_to_torch), (LSTM, lstm_to_torch), (RNNLM, rnnlm_to_torch)):
         if isinstance(obj, cls):
             return fn(obj, module, single_bias)
-    raise TypeError(f"to_torch: expected a minirnn RNN, LSTM or RNNLM, got {type(obj).__name__}")
+    raise TypeError("to_torch: expected a minirnn RNN, LSTM, GRU or RNNLM, "
+                    f"got {type(obj).__name__}")
 
 
 def from_torch(module, obj=None):
-    """Copy a ``torch.nn.RNN``, ``torch.nn.LSTM`` or :class:`TorchRNNLM` into minirnn.
+    """Copy a ``torch.nn.RNN``, ``nn.LSTM``, ``nn.GRU`` or :class:`TorchRNNLM` into minirnn.
 
-    Calls :func:`rnn_from_torch`, :func:`lstm_from_torch` or
-    :func:`rnnlm_from_torch`.
+    Calls :func:`rnn_from_torch`, :func:`lstm_from_torch`, :func:`gru_from_torch`
+    or :func:`rnnlm_from_torch`.
     """
     for cls, fn in ((nn.RNN, rnn_from_torch), (nn.LSTM, lstm_from_torch),
-                    (TorchRNNLM, rnnlm_from_torch)):
+                    (nn.GRU, gru_from_torch), (TorchRNNLM, rnnlm_from_torch)):
         if isinstance(module, cls):
             return fn(module, obj)
-    raise TypeError("from_torch: expected a torch.nn.RNN, torch.nn.LSTM or TorchRNNLM, "
-                    f"got {type(module).__name__}")
+    raise TypeError("from_torch: expected a torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU or "
+                    f"TorchRNNLM, got {type(module).__name__}")

@@ -1,4 +1,4 @@
-r"""An RNN language model: Embedding -> RNN (or LSTM) -> Linear, trained by cross-entropy.
+r"""An RNN language model: Embedding -> RNN (or LSTM, GRU) -> Linear, trained by cross-entropy.
 
 For each position t of a word sequence, the model reads the word id w_t and
 gives a probability to every word of the vocabulary as the next word:
@@ -57,20 +57,22 @@ class RNNLM(Model):
         Whether the recurrent layer carries its last state from one ``forward``
         call to the next (truncated BPTT; :func:`minirnn.train.train_lm`
         switches it on while it trains). Default False: every call starts from zeros.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The recurrent layer (see :mod:`minirnn.recurrent`). Default "rnn".
 
     Attributes
     ----------
     embed : Embedding
         ``W`` (V, E): the embedding matrix W_e, one row per word.
-    rnn : RNN or LSTM
+    rnn : RNN, LSTM or GRU
         The recurrent layer: ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,) for an RNN
-        (4H rows for an LSTM's four blocks).
+        (4H rows for an LSTM's four blocks; a GRU has 3H rows and two
+        biases ``bx``, ``bh``).
     out : Linear
         ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's b_y).
     params, grads : dict
-        Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"``; the
+        Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"`` (a
+        GRU has ``"rnn.bx", "rnn.bh"`` in place of ``"rnn.b"``); the
         values are the layers' own arrays, so an optimizer that updates
         ``params`` in place updates the layers.
     """
