@@ -49,7 +49,15 @@ def test_runner_compares_outputs_catches_errors_and_files_written(fake_root, tmp
     writes = _notebook(nbs / "writes.ipynb", "open('out.txt', 'w').close()", "")
     # An address in the output is sanitized as in `make nbval`.
     address = _notebook(nbs / "address.ipynb", "print(hex(id(object())))", "0x7f00deadbeef\n")
-    notebooks = [same, differs, differs_lax, raises, writes, address]
+    # notebooks/conftest.py applies to the copies (here: it skips a marked cell).
+    (nbs / "conftest.py").write_text(
+        "import pytest\n"
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    for item in items:\n"
+        "        if getattr(item, 'cell', None) is not None and '# SKIPME' in item.cell.source:\n"
+        "            item.add_marker(pytest.mark.skip(reason='marked'))\n")
+    skipped = _notebook(nbs / "skipped.ipynb", "# SKIPME\nprint('new')", "old\n")
+    notebooks = [same, differs, differs_lax, raises, writes, address, skipped]
     lax = {differs_lax, raises, writes}
     outcomes = ne.run_alone(Path(sys.executable), notebooks, tmp_path / "work", lax,
                             tmp_path / "log.txt")
@@ -60,6 +68,8 @@ def test_runner_compares_outputs_catches_errors_and_files_written(fake_root, tmp
     assert not by_nb[raises].ok                        # ... but errors still fail
     assert by_nb[writes].extra_files == ["out.txt"]    # the notebook wrote next to itself
     assert by_nb[address].ok
+    assert by_nb[skipped].ok and by_nb[skipped].skipped == 1
+    assert sorted(p.name for p in (tmp_path / "work" / "skipped").iterdir()) == ["skipped.ipynb"]
     assert ne.report(outcomes) == 3
     assert "goodbye" in ne.failure_excerpt(tmp_path / "log.txt")
 

@@ -68,6 +68,9 @@ ALLOWED: list[tuple[str, str]] = [
     (r"pip install -e \.", "the Makefile installs the checkout this way (-e \".[test]\") and "
                            "binder/requirements.txt's `-e .` is run by make binder-check"),
     (r"\.venv/bin/pip install torch==2\.13\.0", "this machine only: .ci/run runs it"),
+    (r"(\.venv/bin/)?pip install -e \"\.\[torch\]\"",
+     ".ci/run runs it after torch 2.13.0 (which satisfies the extra, so nothing is "
+     "downloaded); elsewhere pip fetches torch from PyPI"),
     (r"(\.venv/bin/|%)?pip install torch --index-url https://download\.pytorch\.org/whl/cpu",
      "PyTorch's own install command for the CPU build on Linux (pytorch.org, Get Started, "
      "Linux/Pip/CPU); its host is not reachable from CI, so no check runs it here"),
@@ -77,7 +80,7 @@ ALLOWED: list[tuple[str, str]] = [
                                            "jupyterlab 4.6.6 installed from PyPI"),
     (r"apt-get install chromium chromium-driver", ".ci/run runs it (with -y)"),
     # --- running
-    (r"\.venv/bin/jupyter lab notebooks/", "tried by hand on 2026-11-29 after the install "
+    (r"\.venv/bin/jupyter lab notebooks/(workbook/)?", "tried by hand on 2026-11-29 after the install "
                                            "above: the server served notebooks/ (as root it "
                                            "also needs --allow-root)"),
     (r"(\.venv/bin/)?python -m pytest tests/test_torch_bridge\.py", "make unit runs that file"),

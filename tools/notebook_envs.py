@@ -150,6 +150,7 @@ class Outcome:
     notebook: Path
     lax: bool
     cells: int = 0
+    skipped: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     extra_files: list[str] = field(default_factory=list)
@@ -172,6 +173,11 @@ def run_alone(python: Path, notebooks: list[Path], work: Path, lax: set[Path],
     # pytest's own settings for the copies (not the project's pyproject.toml).
     (work / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     shutil.copy(ROOT / "nbval_sanitize.cfg", work / "nbval_sanitize.cfg")
+    # The project's nbval rules for notebooks (which cells to skip, e.g. PyTorch
+    # cells without PyTorch) apply as in `make nbval`; they live beside the
+    # folders, not in them, so each notebook's folder still holds only itself.
+    if (ROOT / "notebooks" / "conftest.py").exists():
+        shutil.copy(ROOT / "notebooks" / "conftest.py", work / "conftest.py")
     copies: dict[Path, Path] = {}
     for nb in notebooks:
         folder = work / nb.relative_to(ROOT / "notebooks").with_suffix("").as_posix() \
@@ -218,6 +224,8 @@ def _read_junit(xml: Path, by_file: dict[str, Outcome]) -> None:
             continue
         outcome.cells += 1
         outcome.seconds += float(case.get("time", 0))
+        if case.find("skipped") is not None:
+            outcome.skipped += 1
         if case.find("failure") is not None or case.find("error") is not None:
             outcome.failed.append(name)
 
@@ -229,7 +237,8 @@ def report(outcomes: list[Outcome]) -> int:
         rel = o.notebook.relative_to(ROOT)
         how = "ran, outputs not compared (lax)" if o.lax else "ran and matched its outputs"
         if o.ok:
-            print(f"ok   {rel}: {o.cells} cells {how} ({o.seconds:.1f} s)")
+            skipped = f", {o.skipped} skipped by notebooks/conftest.py" if o.skipped else ""
+            print(f"ok   {rel}: {o.cells} cells {how}{skipped} ({o.seconds:.1f} s)")
             continue
         failed += 1
         why = []
