@@ -80,9 +80,9 @@ ALLOWED: list[tuple[str, str]] = [
                                            "jupyterlab 4.6.6 installed from PyPI"),
     (r"apt-get install chromium chromium-driver", ".ci/run runs it (with -y)"),
     # --- running
-    (r"\.venv/bin/jupyter lab notebooks/(workbook/)?", "tried by hand on 2026-11-29 after the install "
-                                           "above: the server served notebooks/ (as root it "
-                                           "also needs --allow-root)"),
+    (r"\.venv/bin/jupyter lab notebooks/(workbook/)?",
+     "tried by hand on 2026-11-29 after the install above: the server served notebooks/ "
+     "(as root it also needs --allow-root)"),
     (r"(\.venv/bin/)?python -m pytest tests/test_torch_bridge\.py", "make unit runs that file"),
     (rf"\.venv/bin/python tools/browser_check\.py --page {PAGE}",
      "make browser runs tools/browser_check.py; --page takes a built page"),
