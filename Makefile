@@ -1,9 +1,17 @@
 # Two set-up commands for a fresh machine with Python 3.11+ (see README.md):
 #   make book   build the HTML book into _build/html
-#   make test   lint, unit tests, nbval on every notebook, strict book build,
-#               the launch links and the built book checked in headless Chromium,
-#               and the release check (sdist, wheel, clean install)
+#   make test   lint, unit tests, nbval on every notebook, strict book build (both
+#               editions), the Korean catalogues checked, the launch links and the
+#               built books checked in headless Chromium, and the release check
+#               (sdist, wheel, clean install)
 # Each creates the virtual environment .venv when it is missing.
+#
+# The Korean edition (locales/README.md): the same sources, the Korean text in
+# locales/ko/LC_MESSAGES/<document>.po.
+#   make book-ko         build it into _build/html-ko (beside _build/html)
+#   make locales-update  after an English edit: refresh the catalogues
+#   make locales-check   the catalogues are current (and complete, see KO_REQUIRE_COMPLETE)
+#   make locales-stats   how much of each catalogue is translated
 #
 # Checks of the places readers run the notebooks (CI runs both after `make test`):
 #   make colab-check    every notebook alone, in Colab's package versions, compared by nbval
@@ -28,8 +36,17 @@ unexport MPLBACKEND
 # the book that `book` writes): `make -j test` runs them one after another.
 .NOTPARALLEL:
 
+# 1: every Korean catalogue must be fully translated (no empty, fuzzy or obsolete
+# message); 0: only those listed in locales/ko/complete.txt must be. Either way a
+# catalogue out of date with the English text fails `make test`.
+# Set to 1 when the translation is complete.
+KO_REQUIRE_COMPLETE ?= 0
+# The word the Korean edition's search must find on every page that contains it.
+KO_SEARCH_WORD := 기울기
+
 .PHONY: book test notebooks notebook lint unit nbval launch browser notebooks-alone \
-        dist release-check colab-check binder-check clean
+        dist release-check colab-check binder-check clean \
+        book-ko browser-ko locales-update locales-check locales-stats
 
 # The `test` extra includes the `book` extra: one install serves every target,
 # and `make test` itself shows that the test extra is enough to run the tests.
@@ -49,6 +66,22 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 
+# The Korean edition, as strict as `make book` (-W -n --keep-going), into _build/html-ko.
+book-ko: $(STAMP)
+	$(BIN)/python tools/i18n.py build --language ko
+
+# After an English edit: extract the English messages and merge them into the
+# catalogues (sphinx-intl update); changed messages become fuzzy, new ones empty.
+locales-update: $(STAMP)
+	$(BIN)/python tools/i18n.py update --language ko
+
+# The catalogues against the English text extracted afresh (see KO_REQUIRE_COMPLETE).
+locales-check: $(STAMP)
+	$(BIN)/python tools/i18n.py check --language ko $(if $(filter 1,$(KO_REQUIRE_COMPLETE)),--require-complete)
+
+locales-stats: $(STAMP)
+	$(BIN)/python tools/i18n.py stats --language ko
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 
@@ -67,6 +100,10 @@ launch: $(STAMP)
 # Every page of the built book in headless Chromium; screenshots in _build/screenshots/.
 browser: $(STAMP)
 	$(BIN)/python tools/browser_check.py --html-dir _build/html --screenshots _build/screenshots $(if $(CI),--require-browser)
+
+# The same for the Korean edition (after `make book-ko`); screenshots in _build/screenshots/ko/.
+browser-ko: $(STAMP)
+	$(BIN)/python tools/browser_check.py --html-dir _build/html-ko --screenshots _build/screenshots/ko --search-word $(KO_SEARCH_WORD) $(if $(CI),--require-browser)
 
 # Each notebook copied alone into an empty folder and run (the Colab situation).
 notebooks-alone: $(STAMP)
@@ -95,7 +132,7 @@ colab-check: dist
 binder-check: $(STAMP)
 	$(BIN)/python tools/binder_check.py $(if $(BINDER_PYTHON),--python $(BINDER_PYTHON))
 
-test: lint unit nbval book launch browser release-check
+test: lint unit nbval book book-ko locales-check launch browser browser-ko release-check
 
 # Re-execute every notebook (notebooks/ and its subfolders) in place so that the
 # stored outputs match the code.

@@ -166,12 +166,32 @@ def launch_problems(html_dir: Path, root: Path = ROOT) -> list[str]:
 
 # ------------------------------------------------------------------ links, anchors
 
+def edition_dirs(html_dir: Path) -> list[Path]:
+    """The folders of the book's other editions, beside ``html_dir`` (built or not).
+
+    ``minirnn_editions`` of tools/sphinx_minirnn.py names them (``html``,
+    ``html-ko``): every page links to the same page of each other edition.
+    """
+    from sphinx_minirnn import EDITIONS
+
+    html_dir = Path(html_dir).resolve()
+    return [html_dir.parent / folder for folder, _ in EDITIONS.values()
+            if folder != html_dir.name]
+
+
 class LinkChecker:
-    """Resolves internal links against the files and ids of a built book."""
+    """Resolves internal links against the files and ids of a built book.
+
+    A link into another edition of the book (a sibling folder, see
+    ``edition_dirs``) is checked there when that edition is built; when it is
+    not, the link is not checked and the folder is added to ``unbuilt``.
+    """
 
     def __init__(self, html_dir: Path):
         self.html_dir = Path(html_dir).resolve()
         self._ids: dict[Path, set[str]] = {}
+        self.editions = edition_dirs(self.html_dir)
+        self.unbuilt: set[Path] = set()
 
     def ids(self, page: Path) -> set[str]:
         if page not in self._ids:
@@ -197,19 +217,23 @@ class LinkChecker:
                 target = target / "index.html"
         else:
             target = page.resolve()
-        try:
-            target.relative_to(self.html_dir)
-        except ValueError:
-            return f"{href}: leads outside the book ({target})"
+        root = self.html_dir
+        if not target.is_relative_to(root):
+            root = next((d for d in self.editions if target.is_relative_to(d)), None)
+            if root is None:
+                return f"{href}: leads outside the book ({target})"
+            if not (root / "index.html").exists():
+                self.unbuilt.add(root)
+                return None
+        where = target.relative_to(root.parent if root != self.html_dir else root)
         if not target.exists():
-            return f"{href}: no such file {target.relative_to(self.html_dir)}"
+            return f"{href}: no such file {where}"
         if fragment and target.suffix == ".html":
             ids = set(self.ids(target))
             if target == page.resolve() and extra_ids:
                 ids |= extra_ids
             if fragment not in ids:
-                return f"{href}: no element with id {fragment!r} in " \
-                       f"{target.relative_to(self.html_dir)}"
+                return f"{href}: no element with id {fragment!r} in {where}"
         return None
 
 

@@ -2,6 +2,7 @@
 
 Usage: python tools/browser_check.py [--html-dir _build/html] [--screenshots DIR]
                                      [--page book/intro.html ...] [--strict-alt]
+                                     [--search-word WORD]
 
 Serves the built HTML on a localhost port, opens every page in headless
 Chromium (selenium + Debian's chromium and chromium-driver) and checks:
@@ -14,8 +15,15 @@ Chromium (selenium + Debian's chromium and chromium-driver) and checks:
   (code blocks excepted) and no MathJax error boxes;
 - every image has loaded with a non-zero natural size and has alt text;
 - every internal link leads to a file of the build, and its #anchor to an
-  element with that id on the target page;
-- the search page finds "perplexity".
+  element with that id on the target page (a link to the same page of another
+  edition, e.g. from _build/html to _build/html-ko, is checked in that
+  edition's build when it is built, and noted when it is not);
+- the search page, searching for the word given by --search-word (default
+  "perplexity"), lists every page whose text contains that word. "Contains" is
+  decided with the search language of the page's edition (Sphinx's English
+  one with its stemming, or tools/sphinx_minirnn.py's Korean one, which finds
+  a Korean word with its particles: 기울기 in 기울기가), applied to the text the
+  browser shows in each page's article (code and math left out).
 
 It also checks without a browser that every chapter page has Colab and Binder
 buttons that open an existing notebook of the configured repository, and saves
@@ -135,17 +143,24 @@ const done = arguments[arguments.length - 1];
 
 INSPECT_PAGE = r"""
 const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .MathJax";
-const texts = [];
-const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-  const el = n.parentElement;
-  if (!el || el.closest(skip)) continue;
-  texts.push(n.nodeValue);
-}
+const visibleText = (root) => {
+  const texts = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip)) continue;
+    texts.push(n.nodeValue);
+  }
+  return texts;
+};
+const texts = visibleText(document.body);
+const article = document.querySelector("article.bd-article, [role=main]");
 const ids = Array.from(document.querySelectorAll("[id]")).map(e => e.id)
     .concat(Array.from(document.querySelectorAll("a[name]")).map(e => e.name));
 return {
   text: texts.join(" "),
+  articleText: article ? visibleText(article).join(" ") : "",
+  lang: document.documentElement.lang || "en",
   mathSource: document.querySelectorAll(".math, span.math, div.math").length,
   mathTypeset: document.querySelectorAll("mjx-container").length,
   mathErrors: Array.from(document.querySelectorAll("mjx-merror"))
@@ -225,8 +240,13 @@ def _image_problems(images: list[dict], strict_alt: bool) -> tuple[list[str], li
 
 
 def check_page(driver, base: str, html_dir: Path, page: Path, links: book_checks.LinkChecker,
-               shots: Path, strict_alt: bool) -> tuple[list[str], list[str]]:
-    """Open one page; return (problems, notes)."""
+               shots: Path, strict_alt: bool,
+               texts: dict[str, tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """Open one page; return (problems, notes).
+
+    ``texts`` (if given) receives the page's article text and language, for the
+    search check.
+    """
     rel = page.relative_to(html_dir).as_posix()
     redirect = book_checks.redirect_target(page)
     if redirect:  # e.g. index.html -> book/intro.html: only its target must exist
@@ -238,6 +258,8 @@ def check_page(driver, base: str, html_dir: Path, page: Path, links: book_checks
     if state is not True:
         problems.append(f"waiting for the page failed: {state}")
     info = driver.execute_script(INSPECT_PAGE)
+    if texts is not None:
+        texts[rel] = (info["articleText"], info["lang"])
 
     problems += _console_errors(driver)
     for url in _external_requests(driver, base):
@@ -273,31 +295,75 @@ def check_page(driver, base: str, html_dir: Path, page: Path, links: book_checks
     return problems, notes
 
 
-def check_search(driver, base: str, shots: Path) -> list[str]:
-    """The search page lists at least one result for SEARCH_WORD."""
+def search_language(lang: str):
+    """The Sphinx search language of an edition (the one its search index was built with)."""
+    import sphinx_minirnn  # defines the Korean search language
+    from sphinx.search import languages
+
+    cls = sphinx_minirnn.SearchKorean if lang.startswith("ko") else languages.get(lang[:2])
+    if isinstance(cls, str):  # "module::Class" for the languages Sphinx loads lazily
+        import importlib
+
+        module, name = cls.split("::")
+        cls = getattr(importlib.import_module(module), name)
+    return (cls or languages["en"])({})
+
+
+def pages_with_word(word: str, texts: dict[str, tuple[str, str]]) -> list[str]:
+    """The pages whose article text contains ``word``, as the edition's search sees words."""
+    found = []
+    for rel, (text, lang) in sorted(texts.items()):
+        search = search_language(lang)
+        wanted = {search.stem(w.lower()) for w in search.split(word)}
+        words = {search.stem(w.lower()) for w in search.split(text)}
+        if wanted and wanted <= words:
+            found.append(rel)
+    return found
+
+
+def check_search(driver, base: str, shots: Path, word: str = SEARCH_WORD,
+                 expected: list[str] | None = None) -> list[str]:
+    """The search page lists a result for ``word``, and every page of ``expected``."""
+    from urllib.parse import quote
+
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(f"{base}/search.html?q={SEARCH_WORD}")
-    count_js = "return document.querySelectorAll('#search-results li').length;"
+    driver.get(f"{base}/search.html?q={quote(word)}")
+    links_js = ("return Array.from(document.querySelectorAll('#search-results li a'))"
+                ".map(a => a.href);")
     # Sphinx writes the summary ("Search finished, found N page(s)..." or "...did
     # not match any documents") when the search is over.
     summary_js = ("const s = document.querySelector('#search-results .search-summary');"
                   "return s ? s.textContent : '';")
+
+    def finished(d):
+        text = d.execute_script(summary_js)
+        # the English summary, or the Korean one of Sphinx's catalogue
+        # ("... 찾았습니다", "... 없습니다")
+        return any(k in text for k in ("found", "match", "찾았", "없습니다"))
+
     try:
-        WebDriverWait(driver, 30, poll_frequency=0.25).until(
-            lambda d: "found" in d.execute_script(summary_js)
-            or "match" in d.execute_script(summary_js))
+        WebDriverWait(driver, 30, poll_frequency=0.25).until(finished)
     except Exception:  # noqa: BLE001 - a timeout is reported below as no result
         pass
     problems = []
-    n = driver.execute_script(count_js)
-    if not n:
-        problems.append(f"the search page found nothing for {SEARCH_WORD!r}")
+    found = set()
+    for href in driver.execute_script(links_js):
+        path = urlsplit(href).path
+        if href.startswith(base):
+            found.add(unquote(path).lstrip("/"))
+    if not found:
+        problems.append(f"the search page found nothing for {word!r}")
+    missing = [rel for rel in (expected or []) if rel not in found]
+    if missing:
+        problems.append(f"the search for {word!r} misses {len(missing)} page(s) that contain "
+                        f"it: {', '.join(missing)}")
     problems += _console_errors(driver)
     for url in _external_requests(driver, base):
         problems.append(f"requested a URL outside the book: {url}")
     _screenshot(driver, shots / "search.png")
-    print(f"  search for {SEARCH_WORD!r}: {n} result(s)")
+    extra = f"; {len(expected)} page(s) contain it, all found" if expected and not missing else ""
+    print(f"  search for {word!r}: {len(found)} result(s){extra}")
     return problems
 
 
@@ -323,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="fail on images whose alt text is only the file name")
     ap.add_argument("--require-browser", action="store_true",
                     help="fail (instead of skipping) when no browser is found, e.g. in CI")
+    ap.add_argument("--search-word", default=SEARCH_WORD,
+                    help=f"the word the search page must find (default: {SEARCH_WORD!r}) "
+                         "on every page that contains it")
     args = ap.parse_args(argv)
 
     html_dir = args.html_dir.resolve()
@@ -351,11 +420,15 @@ def main(argv: list[str] | None = None) -> int:
             failures["(links)"] = broken
         return _report(failures, {}, 0, shots=None)
 
-    shutil.rmtree(shots, ignore_errors=True)
+    # This run's screenshots replace the last run's (another edition's, in a
+    # subfolder such as ko/, are left alone).
+    for old in shots.glob("*.png"):
+        old.unlink()
     server, missing = serve(html_dir)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     notes: dict[str, list[str]] = {}
     links = book_checks.LinkChecker(html_dir)
+    texts: dict[str, tuple[str, str]] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="minirnn-chromium-") as profile:
         driver = start_browser(chrome, driver_path, profile)
@@ -366,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                 rel = page.relative_to(html_dir).as_posix()
                 del missing[:]
                 problems, page_notes = check_page(driver, base, html_dir, page, links, shots,
-                                                  args.strict_alt)
+                                                  args.strict_alt, texts)
                 problems += [f"the server had no file for {m}" for m in missing
                              if m != "404 /favicon.ico"]
                 print(f"  {'ok  ' if not problems else 'FAIL'} {rel}"
@@ -376,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
                 if page_notes:
                     notes[rel] = page_notes
             del missing[:]
-            search = check_search(driver, base, shots)
+            expected = pages_with_word(args.search_word, texts) if not args.page else []
+            search = check_search(driver, base, shots, args.search_word, expected)
             search += [f"the server had no file for {m}" for m in missing
                        if m != "404 /favicon.ico"]
             if search:
@@ -384,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             driver.quit()
             server.shutdown()
+    for folder in sorted(links.unbuilt):
+        notes.setdefault("(links)", []).append(
+            f"the edition in {folder.name}/ is not built: the links to it were not checked")
     print(f"browser check took {time.perf_counter() - start:.0f} s")
     return _report(failures, notes, len(pages) + 1, shots)
 

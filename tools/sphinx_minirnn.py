@@ -17,6 +17,20 @@ Loaded by _config.yml (``sphinx.local_extensions``). It does four things:
    the annotations that remain in signatures are ignored here by pattern.
 4. Identical ``<script>`` entries of a page are kept once (see
    ``_drop_duplicate_scripts``).
+5. Translations (the Korean edition, ``tools/i18n.py``):
+
+   - what is not prose is not a message: display math, and everything inside a
+     notebook cell's output (outputs are printed by code, which both editions
+     share); exercise titles are (sphinx-exercise builds them so that Sphinx's
+     gettext would miss them, see ``_ExerciseTitleMessages``);
+   - every page header links to the same page in the other editions
+     (``minirnn_editions``: the folders sit side by side, e.g. ``_build/html`` and
+     ``_build/html-ko``; the links are relative, so they work offline and on a web
+     host that serves the two folders next to each other);
+   - the tag ``lang_<language>`` (``lang_en``, ``lang_ko``) is set, so that a page
+     can hold text for one edition only (``{only} lang_ko``);
+   - a Korean search language: a Korean word is found with its particles and
+     endings (``기울기`` finds ``기울기가``, ``기울기를``), see ``SearchKorean``.
 """
 
 from __future__ import annotations
@@ -24,6 +38,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.search.en import SearchEnglish, js_porter_stemmer
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 PACKAGE = "minirnn"
 API_DOCNAME = "book/api"
@@ -198,10 +218,254 @@ def _add_nitpick_ignores(app, config):
     config.nitpick_ignore_regex = list(config.nitpick_ignore_regex) + NITPICK_IGNORE
 
 
+# ------------------------------------------------------------------ translations
+
+# The editions of the book: language -> (folder of its HTML build, name of the
+# language in that language). The folders sit side by side (_build/html and
+# _build/html-ko, or the same two folders on a web host), so each page links to
+# "../" * (depth + 1) + folder + "/" + page.
+EDITIONS = {"en": ("html", "English"), "ko": ("html-ko", "한국어")}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+SWITCH_TEMPLATE = "minirnn-language-switch.html"
+SWITCH_CSS = "minirnn-language-switch.css"
+
+
+def edition_links(pagename: str, language: str, editions: dict) -> list[dict]:
+    """Links from ``pagename`` of the ``language`` edition to the same page of the others.
+
+    Each is ``{"lang", "label", "href"}``; ``href`` is relative to the page.
+    """
+    up = "../" * (pagename.count("/") + 1)
+    return [{"lang": lang, "label": label, "href": f"{up}{folder}/{pagename}.html"}
+            for lang, (folder, label) in editions.items() if lang != language]
+
+
+def _language_switch(app, pagename, templatename, context, doctree):
+    language = app.config.language or "en"
+    context["minirnn_edition_links"] = edition_links(pagename, language,
+                                                     app.config.minirnn_editions)
+
+
+def _setup_editions(app, config):
+    """The header's language switch (a template) and the tag ``lang_<language>``."""
+    config.templates_path = list(config.templates_path) + [str(TEMPLATES)]
+    config.html_static_path = list(config.html_static_path) + [str(STATIC)]
+    app.add_css_file(SWITCH_CSS)
+    options = dict(config.html_theme_options or {})
+    end = options.get("article_header_end", "article-header-buttons.html")
+    end = [e.strip() for e in end.split(",")] if isinstance(end, str) else list(end)
+    if SWITCH_TEMPLATE not in end:
+        options["article_header_end"] = [SWITCH_TEMPLATE] + end
+    config.html_theme_options = options
+    app.tags.add(f"lang_{config.language or 'en'}")
+
+
+def _in_cell_output(node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.container) and \
+                parent.get("nb_element") == "cell_code_output":
+            return True
+        parent = parent.parent
+    return False
+
+
+# Two letters in a row (any alphabet): a word. Single letters are symbols (H, D).
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_words(node) -> bool:
+    """Whether ``node`` has a word outside its inline code and math.
+
+    A table cell such as ``$H \\times D$`` or ```params["Wx"]` (H, D)`` has
+    nothing to translate; as a message it would only be copied.
+    """
+    for text in node.findall(nodes.Text):
+        parent, skip = text.parent, False
+        while parent is not None and parent is not node:
+            if isinstance(parent, (nodes.literal, nodes.math)):
+                skip = True
+                break
+            parent = parent.parent
+        if not skip and _WORD.search(text.astext()):
+            return True
+    return False
+
+
+def _inline_markdown(node) -> str:
+    """The MyST text of an inline node list (Text, literal, math, emphasis, strong)."""
+    out = []
+    for child in node.children:
+        if isinstance(child, nodes.Text):
+            out.append(child.astext())
+        elif isinstance(child, nodes.literal):
+            out.append(f"`{child.astext()}`")
+        elif isinstance(child, nodes.math):
+            out.append(f"${child.astext()}$")
+        elif isinstance(child, nodes.strong):
+            out.append(f"**{_inline_markdown(child)}**")
+        elif isinstance(child, nodes.emphasis):
+            out.append(f"*{_inline_markdown(child)}*")
+        else:
+            out.append(child.astext())
+    return "".join(out)
+
+
+def _exercise_nodes():
+    try:
+        from sphinx_exercise.nodes import exercise_subtitle, exercise_title
+    except ImportError:  # sphinx-exercise not installed: no exercises to handle
+        return None, None
+    return exercise_title, exercise_subtitle
+
+
+class _NotMessages(SphinxTransform):
+    """Mark what is not prose as untranslatable, before the Locale transform (20).
+
+    Display math is the same in every language, and a cell's output is printed
+    by the code, which both editions share (a markdown output such as a
+    workbook check's report would otherwise become a message). Text without a
+    word outside its code and math (``has_words``) is left out too. An exercise's
+    title node holds the word "Exercise" and the title together; only the title
+    the author wrote (the subtitle node) is made a message.
+    """
+
+    default_priority = 15
+
+    def apply(self, **kwargs):
+        for node in self.document.findall(nodes.math_block):
+            node["translatable"] = False
+        for node in self.document.findall(nodes.TextElement):
+            if _in_cell_output(node) or not has_words(node):
+                node["translatable"] = False
+        exercise_title, exercise_subtitle = _exercise_nodes()
+        if exercise_title is None:
+            return
+        for title in self.document.findall(exercise_title):
+            title["translatable"] = False
+            for sub in title.findall(exercise_subtitle):
+                holder = title.parent
+                sub.source = holder.source or self.document["source"]
+                sub.line = holder.line or title.line or 1
+                sub.rawsource = _inline_markdown(sub)
+                sub["translatable"] = True
+                holder["minirnn_title_message"] = sub.rawsource
+
+
+class _TranslatedExerciseTitles(SphinxTransform):
+    """After the Locale transform (20): solutions show the translated exercise title.
+
+    sphinx-exercise keeps a copy of each exercise node, made before translation,
+    from which a solution's title ("Solution to Exercise 1.2 (...)") is built.
+    """
+
+    default_priority = 25
+
+    def apply(self, **kwargs):
+        exercise_title, _ = _exercise_nodes()
+        registry = getattr(self.env, "sphinx_exercise_registry", None)
+        if exercise_title is None or not registry:
+            return
+        for title in self.document.findall(exercise_title):
+            entry = registry.get(title.parent.get("label", ""))
+            copy = entry and entry.get("node")
+            if copy is not None and copy.children and isinstance(copy[0], exercise_title):
+                copy.children[0] = title.deepcopy()
+                copy.children[0].parent = copy
+
+
+class _ExerciseTitleMessages(SphinxPostTransform):
+    """For the gettext builder: an exercise's title becomes a message.
+
+    sphinx-exercise rebuilds the title nodes after reading (post-transform
+    priority 20), and Sphinx's gettext builder collects messages only after
+    that, from nodes without a source: the titles would never reach the
+    catalogue, although they are translated at reading time. This puts each
+    title, as read, back as a message (nothing is written by this builder).
+    """
+
+    default_priority = 30
+    builders = ("gettext",)
+
+    def run(self, **kwargs):
+        for node in self.document.findall(nodes.Element):
+            message = node.get("minirnn_title_message")
+            if message:
+                para = nodes.paragraph(message, message)
+                para.source = node.source or self.document["source"]
+                para.line = node.line or 1
+                para.uid = ""  # the gettext builder skips nodes without one
+                node.insert(0, para)
+
+
+# Korean endings (particles and the commonest verb endings) after a noun:
+# longest first. "기울기가" is indexed as "기울기가" and "기울기".
+KOREAN_ENDINGS = sorted("""
+에서는 에서도 에서의 으로는 으로도 으로서 으로써 에게서 까지는 까지도 부터는 이라는 이라고
+이라면 입니다 합니다 됩니다 하려면 하면서 에서 에게 으로 까지 부터 처럼 보다 마다 이나 이며
+이고 이다 이면 에는 에도 에만 와는 과는 와의 과의 로는 로도 로서 로써 이란 라는 라고 하는
+하고 하면 하며 하여 해서 했다 한다 된다 되는 되고 되어 된 한 할 은 는 이 가 을 를 의 에 로
+와 과 도 만
+""".split(), key=len, reverse=True)
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def korean_variants(word: str) -> list[str]:
+    """``word`` and, if it is Korean and ends with a known ending, the word without it."""
+    out = [word]
+    if _HANGUL.search(word):
+        for ending in KOREAN_ENDINGS:
+            if len(word) > len(ending) and word.endswith(ending):
+                out.append(word[:-len(ending)])
+    return out
+
+
+class SearchKorean(SearchEnglish):
+    """Sphinx search for the Korean edition (Sphinx has no Korean search language).
+
+    Korean attaches particles and endings to a word ("기울기가", "기울기를",
+    "순환하는"); a search for the bare word must still find those pages. The
+    index therefore holds every Korean word as written and once for each known
+    ending it can lose (``korean_variants``), and a Korean search word is looked
+    up as typed. Words in Latin letters (RNN, numpy, identifiers) are stemmed as
+    in the English edition (Porter), so the JavaScript stemmer is Porter for
+    them and the identity for Korean.
+    """
+
+    lang = "ko"
+    language_name = "Korean"
+    js_stemmer_code = js_porter_stemmer.replace(
+        "var Stemmer = function", "var EnglishStemmer = function") + """
+var Stemmer = function() {
+  var english = new EnglishStemmer();
+  this.stemWord = function(w) {
+    return /[\uac00-\ud7a3]/.test(w) ? w : english.stemWord(w);
+  };
+};
+"""
+
+    def split(self, input: str) -> list[str]:
+        words = []
+        for word in super().split(input):
+            words.extend(korean_variants(word))
+        return words
+
+    def stem(self, word: str) -> str:
+        return word if _HANGUL.search(word) else super().stem(word)
+
+
 def setup(app):
     app.add_config_value("minirnn_api_docname", API_DOCNAME, "env")
     app.add_config_value("minirnn_api_package", PACKAGE, "env")
+    app.add_config_value("minirnn_editions", EDITIONS, "html")
     app.connect("config-inited", _add_nitpick_ignores)
+    app.connect("config-inited", _setup_editions)
+    app.connect("html-page-context", _language_switch)
+    app.add_transform(_NotMessages)
+    app.add_transform(_TranslatedExerciseTitles)
+    app.add_post_transform(_ExerciseTitleMessages)
+    app.add_search_language(SearchKorean)
     app.connect("source-read", _source_read)
     app.connect("env-get-outdated", _always_reread_api)
     app.connect("missing-reference", _resolve_reexport)
