@@ -248,7 +248,12 @@ def _language_switch(app, pagename, templatename, context, doctree):
 
 
 def _setup_editions(app, config):
-    """The header's language switch (a template) and the tag ``lang_<language>``."""
+    """The header's language switch (a template), the tag ``lang_<language>``, and the
+    book's title in this edition's language (``minirnn_html_titles``, from _config.yml:
+    a configuration value is not a message of any catalogue)."""
+    title = (config.minirnn_html_titles or {}).get(config.language or "en")
+    if title:
+        config.html_title = title
     config.templates_path = list(config.templates_path) + [str(TEMPLATES)]
     config.html_static_path = list(config.html_static_path) + [str(STATIC)]
     app.add_css_file(SWITCH_CSS)
@@ -399,6 +404,36 @@ class _ExerciseTitleMessages(SphinxPostTransform):
                 node.insert(0, para)
 
 
+class _TranslatedTocCaptions(SphinxTransform):
+    """Translate the captions of the table of contents ("Start here", "Chapters", ...).
+
+    sphinx-external-toc inserts the toctrees of _toc.yml into the root page at
+    priority 100, after Sphinx's Locale transform (20) has translated the page,
+    so their captions would stay in English; the gettext builder does extract
+    them into the root page's catalogue (book/intro.po). This applies them.
+    """
+
+    default_priority = 150
+
+    def apply(self, **kwargs):
+        from sphinx import addnodes
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        if not self.config.language or self.config.language == "en":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if not has_catalog:
+            return
+        for node in self.document.findall(addnodes.toctree):
+            caption = node.get("caption")
+            translated = catalog.gettext(caption) if caption else ""
+            if translated and translated != caption:
+                node["caption"] = translated
+
+
 # Korean endings (particles and the commonest verb endings) after a noun:
 # longest first. "기울기가" is indexed as "기울기가" and "기울기".
 KOREAN_ENDINGS = sorted("""
@@ -459,11 +494,13 @@ def setup(app):
     app.add_config_value("minirnn_api_docname", API_DOCNAME, "env")
     app.add_config_value("minirnn_api_package", PACKAGE, "env")
     app.add_config_value("minirnn_editions", EDITIONS, "html")
+    app.add_config_value("minirnn_html_titles", {}, "html")
     app.connect("config-inited", _add_nitpick_ignores)
     app.connect("config-inited", _setup_editions)
     app.connect("html-page-context", _language_switch)
     app.add_transform(_NotMessages)
     app.add_transform(_TranslatedExerciseTitles)
+    app.add_transform(_TranslatedTocCaptions)
     app.add_post_transform(_ExerciseTitleMessages)
     app.add_search_language(SearchKorean)
     app.connect("source-read", _source_read)
