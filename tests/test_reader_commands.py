@@ -38,7 +38,7 @@ import book_checks  # noqa: E402
 
 # Where readers meet commands.
 MARKDOWN = [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "binder" / "README.md",
-            *sorted((ROOT / "book").glob("*.md"))]
+            ROOT / "locales" / "README.md", *sorted((ROOT / "book").glob("*.md"))]
 PY_SOURCES = sorted((ROOT / "src" / "minirnn").rglob("*.py"))
 
 NB = r"notebooks/[\w/-]+\.ipynb"
@@ -54,6 +54,14 @@ ALLOWED: list[tuple[str, str]] = [
     (r"make colab-check", ".ci/run runs it after make test"),
     (r"make binder-check", ".ci/run runs it after make test"),
     (r"make browser", "make test runs it"),
+    (r"make book-ko", "make test runs it (the Korean edition)"),
+    (r"make browser-ko", "make test runs it"),
+    (r"make locales-check", "make test runs it"),
+    (r"make locales-update", "runs tools/i18n.py update: the same extraction as "
+                             "make locales-check, then sphinx-intl update; tried by hand when "
+                             "the catalogues were made (tests/test_i18n.py tests the check)"),
+    (r"make locales-stats", "runs tools/i18n.py stats: the extraction and table of "
+                            "make locales-check"),
     (r"make -j( test)?", "tests/test_makefile.py: under -j the steps still run one by one"),
     (r"(\.venv/bin/)?python -m build", "make dist (part of make release-check) runs it"),
     (r"make clean", "removes _build (rm -rf); test_allowed_make_targets_exist checks it"),
