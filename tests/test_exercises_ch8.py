@@ -34,6 +34,12 @@ def test_ch8_ex_uniform_equal_scores_average_the_real_states():
     alpha, _ = mr.masked_softmax_forward(u, mask)
     np.testing.assert_allclose(alpha[0, 0], [1 / 3] * 3 + [0, 0])
     np.testing.assert_allclose(mr.context_forward(alpha, hs)[0][0, 0], hs[0, :3].mean(axis=0))
+    # a freshly initialised model's weights are close to uniform (1/12 = 0.083)
+    from minirnn.tasks import patterns as P
+    data = P.digit_reversal_split(100, 100, 12, seed=1)
+    fresh = AttentionSeq2Seq(10, 10, 16, 64, seed=1)
+    weights = fresh.attention_weights(data.x_test, data.y_test)
+    assert round(float(weights.max(axis=-1).mean()), 3) == 0.097
 
 
 @pytest.mark.parametrize("score", ["dot", "additive"])

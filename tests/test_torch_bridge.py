@@ -495,8 +495,8 @@ def test_dot_attention_is_torch_scaled_dot_product_attention(N, T, S, H, masked,
     np.testing.assert_allclose(u, _np(q_t @ k_t.transpose(1, 2)) * 0.5, **TOL)
 
 
-def test_key_padding_mask_is_the_opposite_of_our_mask(rng):
-    """nn.MultiheadAttention ignores keys where key_padding_mask is True (padding);
+def test_multihead_attention_masks_are_the_opposite_of_our_mask(rng):
+    """nn.MultiheadAttention ignores keys where key_padding_mask (or attn_mask) is True;
     minirnn's mask is True at the real positions. With identity projections and one head
     the two compute the same context."""
     N, T, S, H = 2, 3, 4, 5
@@ -510,6 +510,12 @@ def test_key_padding_mask_is_the_opposite_of_our_mask(rng):
     out, weights = mha(_t(q), _t(k), _t(k), key_padding_mask=torch.tensor(~mask))
     layer = mr.Attention(H)
     np.testing.assert_allclose(layer.forward(q, k, mask), _np(out), **TOL)
+    np.testing.assert_allclose(layer.weights, _np(weights), **TOL)
+    # nn.MultiheadAttention's boolean attn_mask is True where attending is NOT allowed:
+    # the opposite of scaled_dot_product_attention's attn_mask and of minirnn's mask
+    per_query = np.broadcast_to(mask[:, None, :], (N, T, S))
+    out, weights = mha(_t(q), _t(k), _t(k), attn_mask=torch.tensor(~per_query))
+    np.testing.assert_allclose(layer.forward(q, k, per_query), _np(out), **TOL)
     np.testing.assert_allclose(layer.weights, _np(weights), **TOL)
 
 

@@ -722,7 +722,7 @@ Write `dot_scores_forward(q, k)`: the scores
 $u_{t,j} = h^{dec}_t \\cdot h^{enc}_j / \\sqrt{H}$ for every sequence, shape
 $(N, T, S)$, and the cache `(q, k, scale)` with `scale` $= 1/\\sqrt{H}$ (a
 number).""",
-         '''\\
+         '''\
 def dot_scores_forward(q, k):
     """Scaled dot-product scores.
 
@@ -731,7 +731,7 @@ def dot_scores_forward(q, k):
     # your code here
     raise NotImplementedError''',
          'workbook.check("dot_scores_forward", dot_scores_forward)',
-         '''\\
+         '''\
 def dot_scores_forward(q, k):
     scale = 1.0 / np.sqrt(q.shape[-1])
     u = scale * (q @ k.transpose(0, 2, 1))     # (N, T, H) @ (N, H, S) = (N, T, S)
@@ -740,7 +740,7 @@ def dot_scores_forward(q, k):
 Write `dot_scores_backward(du, cache)`: return `dq` $(N, T, H)$ and `dk`
 $(N, S, H)$. For one sequence $U = s\\, Q K^\\top$, a matrix product, so
 chapter 4's rule applies: $dQ = s\\, dU\\, K$ and $dK = s\\, dU^\\top Q$.""",
-         '''\\
+         '''\
 def dot_scores_backward(du, cache):
     """Backward pass of dot_scores_forward.
 
@@ -751,7 +751,7 @@ def dot_scores_backward(du, cache):
     raise NotImplementedError''',
          'workbook.check("dot_scores_backward", dot_scores_backward, '
          'forward=dot_scores_forward)',
-         '''\\
+         '''\
 def dot_scores_backward(du, cache):
     q, k, scale = cache
     dq = scale * (du @ k)                       # (N, T, S) @ (N, S, H)
@@ -763,7 +763,7 @@ source positions (the last axis), with the scores of padded positions
 (`mask` False) set to $-\\infty$ first, so that their weight is exactly 0.
 Subtract each row's maximum before `np.exp` (a real position always has a
 finite score). Return `alpha` $(N, T, S)$ and the cache `(alpha,)`.""",
-         '''\\
+         '''\
 def masked_softmax_forward(u, mask):
     """Attention weights: softmax over the last axis, padding masked out.
 
@@ -773,7 +773,7 @@ def masked_softmax_forward(u, mask):
     # your code here
     raise NotImplementedError''',
          'workbook.check("masked_softmax_forward", masked_softmax_forward)',
-         '''\\
+         '''\
 def masked_softmax_forward(u, mask):
     u = np.where(mask[:, None, :], u, -np.inf)     # the same mask for every query t
     e = np.exp(u - u.max(axis=-1, keepdims=True))  # exp(-inf) = 0
@@ -784,7 +784,7 @@ Write `masked_softmax_backward(dalpha, cache)`: return `du` $(N, T, S)$. For
 one row, $\\partial \\alpha_i / \\partial u_j = \\alpha_i(\\delta_{ij} - \\alpha_j)$,
 so $du_j = \\alpha_j\\,(d\\alpha_j - \\sum_i \\alpha_i\\, d\\alpha_i)$. (Padded
 positions have $\\alpha_j = 0$ and get no gradient by themselves.)""",
-         '''\\
+         '''\
 def masked_softmax_backward(dalpha, cache):
     """Backward pass of masked_softmax_forward.
 
@@ -795,7 +795,7 @@ def masked_softmax_backward(dalpha, cache):
     raise NotImplementedError''',
          'workbook.check("masked_softmax_backward", masked_softmax_backward, '
          'forward=masked_softmax_forward)',
-         '''\\
+         '''\
 def masked_softmax_backward(dalpha, cache):
     (alpha,) = cache
     return alpha * (dalpha - (dalpha * alpha).sum(axis=-1, keepdims=True))'''),
@@ -803,7 +803,7 @@ def masked_softmax_backward(dalpha, cache):
 Write `context_forward(alpha, values)`: $m_t = \\sum_j \\alpha_{t,j}\\,
 \\text{values}_j$ for every sequence, shape $(N, T, H)$, and the cache
 `(alpha, values)`.""",
-         '''\\
+         '''\
 def context_forward(alpha, values):
     """Context vectors.
 
@@ -812,14 +812,15 @@ def context_forward(alpha, values):
     # your code here
     raise NotImplementedError''',
          'workbook.check("context_forward", context_forward)',
-         '''\\
+         '''\
 def context_forward(alpha, values):
     return alpha @ values, (alpha, values)      # (N, T, S) @ (N, S, H)'''),
         ("context_backward", "wb8-context-backward", "Its backward pass", """\
 Write `context_backward(dm, cache)`: return `dalpha` $(N, T, S)$ and
-`dvalues` $(N, S, H)$, from $M = \\mathcal{A} V$ per sequence, with $\\mathcal{A}$ the
-$T \\times S$ matrix of weights and $V$ the values.""",
-         '''\\
+`dvalues` $(N, S, H)$, from $M = \\mathcal{A} \\mathcal{V}$ per sequence, with
+$\\mathcal{A}$ the $T \\times S$ matrix of weights and $\\mathcal{V}$ the $S \\times H$
+matrix of values ($V$ is the vocabulary size).""",
+         '''\
 def context_backward(dm, cache):
     """Backward pass of context_forward.
 
@@ -829,7 +830,7 @@ def context_backward(dm, cache):
     # your code here
     raise NotImplementedError''',
          'workbook.check("context_backward", context_backward, forward=context_forward)',
-         '''\\
+         '''\
 def context_backward(dm, cache):
     alpha, values = cache
     dalpha = dm @ values.transpose(0, 2, 1)     # (N, T, H) @ (N, H, S)
@@ -842,7 +843,7 @@ Project the queries once, `q @ Wq.T` $(N, T, A)$, and the keys once,
 `k @ Wk.T` $(N, S, A)$, and add them by broadcasting to $(N, T, S, A)$. Return
 `u` $(N, T, S)$ and the cache `(q, k, Wq, Wk, v, act)` with `act` the tanh
 values.""",
-         '''\\
+         '''\
 def additive_scores_forward(q, k, Wq, Wk, v):
     """Additive (Bahdanau) scores.
 
@@ -852,7 +853,7 @@ def additive_scores_forward(q, k, Wq, Wk, v):
     # your code here
     raise NotImplementedError''',
          'workbook.check("additive_scores_forward", additive_scores_forward)',
-         '''\\
+         '''\
 def additive_scores_forward(q, k, Wq, Wk, v):
     q_proj = q @ Wq.T                                   # (N, T, A)
     k_proj = k @ Wk.T                                   # (N, S, A)
@@ -864,7 +865,7 @@ Write `additive_scores_backward(du, cache)`: return `dq`, `dk`, `dWq`, `dWk`,
 pre-activation gradient `dpre` $(N, T, S, A)$; the projection of query $t$ was
 used for every $j$, so its gradient is the sum of `dpre` over $j$ (axis 2);
 that of key $j$, the sum over $t$ (axis 1).""",
-         '''\\
+         '''\
 def additive_scores_backward(du, cache):
     """Backward pass of additive_scores_forward.
 
@@ -875,7 +876,7 @@ def additive_scores_backward(du, cache):
     raise NotImplementedError''',
          'workbook.check("additive_scores_backward", additive_scores_backward, '
          'forward=additive_scores_forward)',
-         '''\\
+         '''\
 def additive_scores_backward(du, cache):
     q, k, Wq, Wk, v, act = cache
     N, T, S, A = act.shape

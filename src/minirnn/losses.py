@@ -44,6 +44,8 @@ def softmax_cross_entropy(logits, targets, mask=None):
 
     .. math:: L = -\frac{1}{NT} \sum_{n,t} \log \mathrm{softmax}(s_{n,t})[y_{n,t}]
 
+    (with a ``mask``: the sum over the counted positions only, divided by their number).
+
     Parameters
     ----------
     logits : ndarray, shape (N, T, V) or (N, V)

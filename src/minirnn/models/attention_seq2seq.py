@@ -1,14 +1,15 @@
 r"""Encoder-decoder with attention: the decoder reads every encoder state, not only the last.
 
 .. math::
-    h^{enc}_j &= \mathrm{cell}(e(x_j), h^{enc}_{j-1}), \qquad j = 0, \dots, S-1\\
+    h^{enc}_j &= \mathrm{cell}(e^{enc}(x_j), h^{enc}_{j-1}), \qquad j = 0, \dots, S-1\\
     h^{dec}_{-1} &= h^{enc}_{S-1}, \qquad
-    h^{dec}_t = \mathrm{cell}(d(y_{t-1}), h^{dec}_{t-1})\\
+    h^{dec}_t = \mathrm{cell}(e^{dec}(y_{t-1}), h^{dec}_{t-1})\\
     \alpha_{t,j} &= \mathrm{softmax}_j\, u(h^{dec}_t, h^{enc}_j), \qquad
     m_t = \sum_j \alpha_{t,j} h^{enc}_j\\
     s_t &= W_y [m_t; h^{dec}_t] + b_y
 
-The encoder and decoder are those of :class:`~minirnn.models.seq2seq.Seq2Seq`;
+with e^{enc}, e^{dec} the two embeddings and y_{-1} the start symbol. The
+encoder and decoder are those of :class:`~minirnn.models.seq2seq.Seq2Seq`;
 what is new is the context m_t, a weighted average of ALL encoder states,
 recomputed for every output step and concatenated with the decoder state
 before the output layer (the "global attention" of Luong et al., 2015; the

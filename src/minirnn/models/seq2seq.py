@@ -1,11 +1,12 @@
 r"""Encoder-decoder: many-to-many with input and output of any lengths.
 
 .. math::
-    h^{enc}_t = \tanh(W^{enc}_x e(x_t) + W^{enc}_h h^{enc}_{t-1} + b^{enc}), \qquad
+    h^{enc}_t = \tanh(W^{enc}_x e^{enc}(w_t) + W^{enc}_h h^{enc}_{t-1} + b^{enc}), \qquad
     h^{dec}_{-1} = h^{enc}_{S-1}, \qquad
-    h^{dec}_t = \tanh(W^{dec}_x d(y_{t-1}) + W^{dec}_h h^{dec}_{t-1} + b^{dec})
+    h^{dec}_t = \tanh(W^{dec}_x e^{dec}(y_{t-1}) + W^{dec}_h h^{dec}_{t-1} + b^{dec})
 
-for a source of length S, with y_{-1} the start symbol. The encoder's last
+for a source w_0, ..., w_{S-1} of length S, with y_{-1} the start symbol and
+e^{enc}, e^{dec} the two embeddings (chapter 7's notation). The encoder's last
 state, passed as the decoder's ``h0``, is the only thing the decoder knows
 about the input (Sutskever, Vinyals & Le, 2014).
 """

@@ -16,7 +16,7 @@ def plot_attention(weights, src_labels, out_labels, ax=None, title=None, colorba
     src_labels : list of str, length S
         The input symbols (the columns).
     out_labels : list of str, length T
-        The output symbols (the rows).
+        The symbols the model wrote (the rows); not necessarily the targets.
     ax : matplotlib Axes, optional
     title : str, optional
     colorbar : bool
@@ -43,7 +43,7 @@ def plot_attention(weights, src_labels, out_labels, ax=None, title=None, colorba
     ax.set_yticks(range(T))
     ax.set_yticklabels(out_labels)
     ax.set_xlabel("input symbol $x_j$ (encoder position $j$)")
-    ax.set_ylabel("output symbol $y_t$")
+    ax.set_ylabel("symbol written at output step $t$")
     if title is not None:
         ax.set_title(title, fontsize=10)
     if colorbar:
