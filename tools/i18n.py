@@ -155,9 +155,34 @@ def update(language: str) -> int:
             why = EXCLUDED.get(docname, "the document no longer exists")
             print(f"Delete: {po.relative_to(ROOT)} ({why})")
             po.unlink()
+            continue
+        dropped = drop_empty_obsolete(po)
+        if dropped:
+            print(f"Tidy: {po.relative_to(ROOT)}: {dropped} obsolete untranslated "
+                  "message(s) removed")
     print()
     print_stats(language, collect(language, pots))
     return 0
+
+
+def drop_empty_obsolete(po: Path) -> int:
+    """Remove the obsolete entries that were never translated; return how many.
+
+    ``sphinx-intl update`` keeps every message that left the English text as an
+    obsolete ``#~`` entry, so that its translation can be reused; one that has
+    no translation holds nothing to reuse. Translated obsolete entries are kept
+    for the translator (the check counts them until they are deleted).
+    """
+    from sphinx_intl.catalog import dump_po
+
+    cat = read_catalog(po)
+    empty = [key for key, m in cat.obsolete.items() if not m.string]
+    if not empty:
+        return 0
+    for key in empty:
+        del cat.obsolete[key]
+    dump_po(str(po), cat, width=76)  # sphinx-intl's default line width
+    return len(empty)
 
 
 # ------------------------------------------------------------------- the check
