@@ -292,3 +292,15 @@ def test_search_expectation_uses_the_edition_language():
              "c.html": ("the perplexities of models", "en")}
     assert browser_check.pages_with_word("기울기", texts) == ["a.html"]
     assert browser_check.pages_with_word("perplexity", texts) == ["c.html"]
+
+
+def test_update_drops_only_obsolete_entries_that_were_never_translated(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(HEADER + entry("Kept.", "유지.")
+                  + entry("Gone, translated.", "지운 문장.", obsolete=True)
+                  + entry("Gone, never translated.", "", obsolete=True), encoding="utf-8")
+    assert i18n.drop_empty_obsolete(po) == 1
+    cat = i18n.read_catalog(po)
+    assert [m.id for m in cat.obsolete.values()] == ["Gone, translated."]
+    assert [m.string for m in cat if m.id] == ["유지."]
+    assert i18n.drop_empty_obsolete(po) == 0
