@@ -12,7 +12,16 @@ minirnn                       PyTorch
 ``RNN.params["b"]`` (H,)      ``bias_ih_l0 + bias_hh_l0`` (see below)
 ``LSTM`` (4H, D), (4H, H)     ``nn.LSTM``, the same names
 ``RNNLM`` embed / rnn / out   :class:`TorchRNNLM` embed / rnn / out
+``Dropout``                   ``nn.Dropout`` (a new mask at every step),
+                              :class:`LockedDropout` (``variational=True``)
+``tie_weights=True``          ``out.weight`` is ``embed.weight``
 ============================  ==========================================
+
+An ``RNNLM`` with ``cell="lstm"``, ``dropout``, ``variational`` or
+``tie_weights`` goes across with those options: :class:`TorchRNNLM` takes the
+same ones. Dropout masks are random and drawn by each library from its own
+generator, so the two agree exactly in eval mode (``model.eval()`` /
+``module.eval()``), where dropout is off.
 
 **The two biases.** PyTorch adds two bias vectors, ``b_ih`` and ``b_hh``, at
 every step; only their sum matters, and minirnn keeps that sum as one ``b``.
@@ -55,6 +64,7 @@ from .models.lm import RNNLM
 
 __all__ = [
     "RNNLM_TORCH_NAMES",
+    "LockedDropout",
     "TorchRNNLM",
     "from_torch",
     "lstm_from_torch",
@@ -69,6 +79,7 @@ __all__ = [
 
 #: minirnn's RNNLM parameter names and the TorchRNNLM parameters they correspond to
 #: (``rnn.b`` is ``rnn.bias_ih_l0 + rnn.bias_hh_l0``; its gradient equals each one's).
+#: With tied weights there is no ``out.W``: ``out.weight`` is ``embed.weight``.
 RNNLM_TORCH_NAMES = {
     "embed.W": "embed.weight",
     "rnn.Wx": "rnn.weight_ih_l0",
@@ -80,10 +91,34 @@ RNNLM_TORCH_NAMES = {
 
 _TORCH_DTYPES = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
 _NUMPY_DTYPES = {v: k for k, v in _TORCH_DTYPES.items()}
+#: The torch module of each minirnn cell.
+_TORCH_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM}
+_MINIRNN_CELLS = {"rnn": RNN, "lstm": LSTM}
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, reused at every step (minirnn's ``variational=True``).
+
+    Input (N, T, D); in training mode the mask has shape (N, 1, D), entries 0
+    with probability p and ``1 / (1 - p)`` otherwise; in eval mode the identity.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, xs):
+        if not self.training or self.p == 0.0:
+            return xs
+        keep = torch.empty((xs.shape[0], 1, xs.shape[2]), dtype=xs.dtype, device=xs.device)
+        return xs * keep.bernoulli_(1.0 - self.p) / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class TorchRNNLM(nn.Module):
-    """The PyTorch twin of :class:`minirnn.models.lm.RNNLM`: Embedding -> RNN (tanh) -> Linear.
+    """The PyTorch twin of :class:`minirnn.models.lm.RNNLM`: Embedding -> RNN/LSTM -> Linear.
 
     Parameters
     ----------
@@ -91,20 +126,38 @@ class TorchRNNLM(nn.Module):
         V, E and H, as for ``RNNLM``.
     dtype : torch.dtype
         ``torch.float64`` (default, as minirnn) or ``torch.float32``.
+    cell : {"rnn", "lstm"}
+        ``nn.RNN`` (tanh) or ``nn.LSTM``, as ``RNNLM(cell=...)``.
+    dropout : float
+        Drop probability on the embedded inputs and on the hidden states, as
+        ``RNNLM(dropout=...)`` (0: no dropout modules).
+    variational : bool
+        :class:`LockedDropout` (one mask per sequence) instead of ``nn.Dropout``.
+    tie_weights : bool
+        ``out.weight`` is ``embed.weight`` (one parameter; needs E == H).
 
     Attributes
     ----------
     embed : nn.Embedding
         ``weight`` (V, E), minirnn's ``embed.W``.
-    rnn : nn.RNN
-        One layer, tanh, ``batch_first=True``.
+    rnn : nn.RNN or nn.LSTM
+        One layer, ``batch_first=True``.
     out : nn.Linear
         ``weight`` (V, H) and ``bias`` (V,), minirnn's ``out.W`` and ``out.b``.
+    drop_x, drop_h : nn.Module or None
+        The dropout modules (None without dropout).
     """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int,
-                 dtype=torch.float64):
+                 dtype=torch.float64, cell: str = "rnn", dropout: float = 0.0,
+                 variational: bool = False, tie_weights: bool = False):
         super().__init__()
+        if cell not in _TORCH_CELLS:
+            raise ValueError(f"TorchRNNLM: cell must be one of {sorted(_TORCH_CELLS)}, "
+                             f"got {cell!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"TorchRNNLM: dropout must be a number in [0, 1), got {dropout!r}")
         for name, value in (("vocab_size", vocab_size), ("embed_dim", embed_dim),
                             ("hidden_size", hidden_size)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -113,10 +166,20 @@ class TorchRNNLM(nn.Module):
             raise TypeError(f"TorchRNNLM: dtype must be torch.float64 or torch.float32, "
                             f"got {dtype}")
         vocab_size, embed_dim, hidden_size = int(vocab_size), int(embed_dim), int(hidden_size)
+        if tie_weights and embed_dim != hidden_size:
+            raise ValueError(f"TorchRNNLM: tie_weights=True needs embed_dim == hidden_size, "
+                             f"got {embed_dim} and {hidden_size}")
         self.vocab_size, self.embed_dim, self.hidden_size = vocab_size, embed_dim, hidden_size
+        self.cell, self.dropout = cell, float(dropout)
+        self.variational, self.tie_weights = bool(variational), bool(tie_weights)
         self.embed = nn.Embedding(vocab_size, embed_dim, dtype=dtype)
-        self.rnn = nn.RNN(embed_dim, hidden_size, batch_first=True, dtype=dtype)
+        self.rnn = _TORCH_CELLS[cell](embed_dim, hidden_size, batch_first=True, dtype=dtype)
         self.out = nn.Linear(hidden_size, vocab_size, dtype=dtype)
+        if tie_weights:
+            self.out.weight = self.embed.weight            # one parameter, used twice
+        drop = LockedDropout if variational else nn.Dropout
+        self.drop_x = drop(self.dropout) if self.dropout > 0 else None
+        self.drop_h = drop(self.dropout) if self.dropout > 0 else None
 
     def forward(self, ids, h0=None):
         """Scores for the next word at every position.
@@ -125,16 +188,22 @@ class TorchRNNLM(nn.Module):
         ----------
         ids : LongTensor, shape (N, T)
         h0 : Tensor, shape (1, N, H), optional
-            Initial hidden state (PyTorch's convention: a leading layer axis).
+            Initial hidden state (PyTorch's convention: a leading layer axis);
+            for an LSTM the pair ``(h0, c0)``.
 
         Returns
         -------
         logits : Tensor, shape (N, T, V)
-        h_n : Tensor, shape (1, N, H)
-            The last hidden state, to carry to the next window.
+        state : Tensor, shape (1, N, H), or a pair of them for an LSTM
+            The last state, to carry to the next window.
         """
-        hs, h_n = self.rnn(self.embed(ids), h0)
-        return self.out(hs), h_n
+        xs = self.embed(ids)
+        if self.drop_x is not None:
+            xs = self.drop_x(xs)
+        hs, state = self.rnn(xs, h0)
+        if self.drop_h is not None:
+            hs = self.drop_h(hs)
+        return self.out(hs), state
 
 
 # ----------------------------------------------------------------- helpers
@@ -337,7 +406,7 @@ def _check_torch_lm(module, where: str) -> None:
     if not isinstance(module, TorchRNNLM):
         raise TypeError(f"{where}: expected a minirnn.torch_bridge.TorchRNNLM, "
                         f"got {type(module).__name__}")
-    _check_recurrent(module.rnn, nn.RNN, where)
+    _check_recurrent(module.rnn, _TORCH_CELLS[module.cell], where)
     if module.out.bias is None:
         raise ValueError(f"{where}: the torch module's output layer has no bias; "
                          "minirnn's Linear always has one")
@@ -354,29 +423,46 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
         Copy into this module (the same V, E, H). Default: a new one in the
         model's dtype.
     single_bias : bool
-        Freeze the RNN's ``bias_hh_l0`` at zero, as in :func:`rnn_to_torch`,
-        so that training in PyTorch follows minirnn's trajectory exactly.
+        Freeze the recurrent layer's ``bias_hh_l0`` at zero, as in
+        :func:`rnn_to_torch`, so that training in PyTorch follows minirnn's
+        trajectory exactly.
 
     Returns
     -------
     TorchRNNLM
-        ``embed.weight = embed.W``, the RNN as in :func:`rnn_to_torch`,
-        ``out.weight = out.W``, ``out.bias = out.b``.
+        With the model's cell, dropout, variational and tie_weights options:
+        ``embed.weight = embed.W``, the RNN (or LSTM) as in :func:`rnn_to_torch`,
+        ``out.weight = out.W`` (the same parameter as ``embed.weight`` when
+        tied), ``out.bias = out.b``.
     """
     where = "rnnlm_to_torch"
     if not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM, got {type(model).__name__}")
     if module is None:
         module = TorchRNNLM(model.vocab_size, model.embed_dim, model.hidden_size,
-                            dtype=_torch_dtype(model.dtype, where))
+                            dtype=_torch_dtype(model.dtype, where), **_options(model))
     else:
         _check_torch_lm(module, where)
         _check_lm_sizes(module, model, where)
+        _check_lm_options(module, model, where)
     _to_tensor_(module.embed.weight, model.embed.params["W"], "embed.W", where)
-    _recurrent_to_torch(model.rnn, module.rnn, nn.RNN, where, single_bias)
-    _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
+    _recurrent_to_torch(model.rnn, module.rnn, _TORCH_CELLS[model.cell], where, single_bias)
+    if not model.tie_weights:
+        _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
     _to_tensor_(module.out.bias, model.out.params["b"], "out.b", where)
     return module
+
+
+def _options(obj) -> dict:
+    """The options an RNNLM and a TorchRNNLM share, read from either."""
+    return {k: getattr(obj, k) for k in ("cell", "dropout", "variational", "tie_weights")}
+
+
+def _check_lm_options(module, model, where: str) -> None:
+    ours, theirs = _options(model), _options(module)
+    if ours != theirs:
+        raise ValueError(f"{where}: options differ: the minirnn model has {ours}, the torch "
+                         f"module {theirs}")
 
 
 def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None) -> RNNLM:
@@ -403,14 +489,18 @@ def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None)
             raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
                             f"got {module.embed.weight.dtype}")
         model = RNNLM(module.embed.num_embeddings, module.embed.embedding_dim,
-                      module.rnn.hidden_size, seed=0, vocab=vocab, dtype=dtype)
+                      module.rnn.hidden_size, seed=0, vocab=vocab, dtype=dtype,
+                      **_options(module))
     elif not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM to copy into, "
                         f"got {type(model).__name__}")
     _check_lm_sizes(module, model, where)
+    _check_lm_options(module, model, where)
     _to_array_(model.embed.params["W"], module.embed.weight, "embed.weight", where)
-    _recurrent_from_torch(module.rnn, model.rnn, nn.RNN, RNN, where)
-    _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
+    _recurrent_from_torch(module.rnn, model.rnn, _TORCH_CELLS[module.cell],
+                          _MINIRNN_CELLS[module.cell], where)
+    if not model.tie_weights:
+        _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
     _to_array_(model.out.params["b"], module.out.bias, "out.bias", where)
     return model
 
@@ -426,13 +516,17 @@ def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
     Returns
     -------
     dict of ndarray
-        Keys as ``RNNLM.grads`` (``"embed.W"``, ..., ``"out.b"``), float arrays
-        of the same shapes, comparable with a minirnn model's ``grads``.
+        Keys as ``RNNLM.grads`` (``"embed.W"``, ..., ``"out.b"``; no ``"out.W"``
+        when the weights are tied: autograd sums the two uses of the shared
+        parameter, as minirnn does), float arrays of the same shapes,
+        comparable with a minirnn model's ``grads``.
     """
     where = "rnnlm_grads_from_torch"
     _check_torch_lm(module, where)
     grads = {}
     for ours, theirs in RNNLM_TORCH_NAMES.items():
+        if ours == "out.W" and module.tie_weights:
+            continue
         g = module.get_parameter(theirs).grad
         if g is None:
             raise ValueError(f"{where}: {theirs} has no gradient: call loss.backward() first")
