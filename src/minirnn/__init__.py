@@ -7,6 +7,7 @@ to about 1e-8.
 
 from ._threads import get_blas_threads, set_blas_threads
 from .batching import batches
+from .dropout import Dropout
 from .functional import (
     embedding_backward,
     embedding_forward,
@@ -37,7 +38,8 @@ from .wrappers import BidirectionalRNN, StackedRNN
 __version__ = "0.1.0"
 
 __all__ = [
-    "LSTM", "RNN", "RNNLM", "SGD", "Adam", "BidirectionalRNN", "Embedding", "Layer", "Linear",
+    "LSTM", "RNN", "RNNLM", "SGD", "Adam", "BidirectionalRNN", "Dropout", "Embedding", "Layer",
+    "Linear",
     "Seq2Seq", "SequenceClassifier", "SequenceGenerator", "SequenceRegressor", "SequenceTagger",
     "StackedRNN", "TrainingDiverged", "Vocabulary", "batches", "clip_grad_norm",
     "embedding_backward", "embedding_forward", "evaluate", "fit", "get_blas_threads", "grad_norm",

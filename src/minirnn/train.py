@@ -345,6 +345,11 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
     -------
     float
         The loss; ``math.exp`` of it is the perplexity.
+
+    Notes
+    -----
+    Runs on the BLAS threads a training step with ``batch_size`` rows would use
+    (:func:`minirnn.set_blas_threads`).
     """
     where = "evaluate"
     ids = check_stream(ids, "ids", where, model.vocab_size)
@@ -352,7 +357,8 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
         raise ValueError(f"{where}: need at least 2 tokens (one prediction), got {ids.size}")
     N = min(check_positive_int(batch_size, "batch_size", where), ids.size - 1)
     total, count = 0.0, 0
-    with model.inference():
+    # The same BLAS threads as a training step of this batch size (see _threads.py).
+    with model.inference(), blas_threads_for_step(N, model.num_params):
         model.stateful = True
         model.reset_state()
         for x, y in _carrying_state(model, batches(ids, N, seq_len)):

@@ -93,7 +93,10 @@ class RNNLM(Model):
         2014). See :mod:`minirnn.dropout`.
     tie_weights : bool
         Use the embedding matrix as the output weights, W_y = W_e (needs
-        ``embed_dim == hidden_size``).
+        ``embed_dim == hidden_size``). With ``init="default"`` the shared
+        matrix starts as the output layer would, U(-1/sqrt(H), 1/sqrt(H)):
+        the embedding's N(0, 1) would make the first scores s_t of size
+        sqrt(H).
     init : {"default", "dlfs2"}
         The initial weights. "default": the embedding N(0, 1), the recurrent
         and output weights U(-1/sqrt(H), 1/sqrt(H)) as PyTorch. "dlfs2": the
@@ -157,6 +160,10 @@ class RNNLM(Model):
         if init == "dlfs2":
             self._init_dlfs2(rng)
         if self.tie_weights:
+            if init == "default":
+                # As output weights, N(0, 1) entries would give scores of size sqrt(H) at
+                # the start; the shared matrix starts as the output layer's U(+-1/sqrt(H)).
+                self.embed.params["W"][...] = self.out.params["W"]
             self.out.params["W"] = self.embed.params["W"]     # one matrix, used twice
         # The masks come from the same generator, after the weights (which are thus
         # the same with and without dropout for a given seed).
