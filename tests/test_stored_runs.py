@@ -41,12 +41,18 @@ def test_regularisation_runs_say_what_the_chapter_says():
     none = runs["none"]
     # the curves part: the training loss keeps falling while validation turns and rises
     assert none["train"][-1] < none["train"][none["best_epoch"] - 1]
-    assert none["final_valid"] > none["best_valid"] + 0.2
+    assert none["final_valid"] > none["best_valid"] + 0.5
     for name, run in runs.items():
         assert run["best_valid"] == min(run["valid"])
-        assert math.isfinite(run["final_valid"])
         if name != "none":
-            assert run["best_valid"] < none["best_valid"], name
+            assert run["final_valid"] < none["final_valid"], name    # every one holds back
+    for name in ("dropout", "variational dropout", "weight decay 0.1", "weight decay 1.0"):
+        assert runs[name]["best_valid"] < none["best_valid"], name
+    # dropout is the strongest; tying does not help this character model
+    assert max(runs["dropout"]["best_valid"], runs["variational dropout"]["best_valid"]) < \
+        min(runs[n]["best_valid"] for n in ("weight decay 0.1", "weight decay 1.0"))
+    assert runs["tied weights"]["best_valid"] > none["best_valid"]
+    assert runs["all three"]["best_valid"] > runs["variational dropout"]["best_valid"]
 
 
 def test_torch_run_reproduces():

@@ -27,11 +27,12 @@ order, and held-out text should be text the model has never seen any part of
 
 Penn Treebank (:func:`load_ptb`)
 --------------------------------
-For readers of "Deep Learning from Scratch 2" (Saito, 2018), whose chapter 5
-trains on the Penn Treebank (PTB) as distributed by Mikolov (``ptb.train.txt``,
-``ptb.valid.txt``, ``ptb.test.txt``). PTB is not shipped with minirnn (and is
-not downloaded by it): :func:`load_ptb` reads a copy you already have, with the
-same tokenisation and the same word ids as DLFS2's ``dataset/ptb.py``.
+For readers of Koki Saito's "Deep Learning from Scratch 2" (DLFS2), whose chapter 5
+trains on the Penn Treebank (PTB) text files ``ptb.train.txt``,
+``ptb.valid.txt`` and ``ptb.test.txt`` (DLFS2's ``dataset/ptb.py`` downloads them
+from the repository github.com/tomsercu/lstm). PTB is not shipped with minirnn
+(and is not downloaded by it): :func:`load_ptb` reads a copy you already have,
+with the same tokenisation and the same word ids as DLFS2's ``dataset/ptb.py``.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def load_ptb(path, vocab: Vocabulary | None = None) -> tuple[np.ndarray, Vocabul
 
         train_ids, vocab = load_ptb("ptb.train.txt")
         corpus = train_ids[:1000]                  # DLFS2 ch05/train_custom_loop.py
-        vocab_size = int(corpus.max() + 1)         # 418 words occur in the first 1000
+        vocab_size = int(corpus.max() + 1)         # as DLFS2 does
     """
     path = os.fspath(path)
     if not os.path.exists(path):

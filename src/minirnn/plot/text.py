@@ -13,7 +13,8 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
 
-_BASELINE_STYLES = ("--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)))
+_BASELINE_STYLES = ("--", ":", "-.", (0, (1, 3)), (0, (6, 2, 1, 2, 1, 2)), (0, (3, 1, 1, 1)))
+_BASELINE_COLORS = ("#555555", "#8c564b", "#7f7f7f", "#000000", "#bcbd22", "#17becf")
 
 
 def add_bits_axis(ax):
@@ -50,7 +51,7 @@ def plot_loss_curves(curves: dict, baselines: dict | None = None, ax=None,
         ax.plot(x, y, linestyle=style, marker="." if len(x) < 30 else None, label=label,
                 gid=f"curve:{label}")
     for i, (label, value) in enumerate((baselines or {}).items()):
-        ax.axhline(value, color="gray", linewidth=1.1,
+        ax.axhline(value, color=_BASELINE_COLORS[i % len(_BASELINE_COLORS)], linewidth=1.1,
                    linestyle=_BASELINE_STYLES[i % len(_BASELINE_STYLES)],
                    label=f"{label} ({value / math.log(2):.2f} bits)", gid=f"baseline:{label}")
     ax.set_xlabel(xlabel)
@@ -85,9 +86,9 @@ def plot_temperature(dists: dict, labels, k: int = 12, ax=None,
     for j, tau in enumerate(temps):
         p = np.asarray(dists[tau])
         ax.bar(np.arange(k) + (j - (len(temps) - 1) / 2) * width, p[top], width=width,
-               label=f"T = {tau:g}", gid=f"temperature:{tau:g}")
+               label=f"\u03c4 = {tau:g}", gid=f"temperature:{tau:g}")
     ax.set_xticks(range(k), [visible(labels[i]) for i in top])
-    ax.set_xlabel("next character (the most probable at T = 1 first)")
+    ax.set_xlabel("next character (the most probable at \u03c4 = 1 first)")
     ax.set_ylabel("probability")
     ax.set_title(title)
     ax.legend()
