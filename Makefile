@@ -47,7 +47,7 @@ test: lint unit nbval book browser
 
 # Re-execute every notebook in place so that the stored outputs match the code.
 notebooks: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb notebooks/workbook/*.ipynb
 
 # Re-execute one notebook: make notebook NB=notebooks/01_recurrence.ipynb
 notebook: $(STAMP)

@@ -201,7 +201,7 @@ def test_lstm_cell_gradient_and_validation(rng):
     assert norms[0] == pytest.approx(np.linalg.norm(lstm.dc0), rel=1e-12)
     with pytest.raises(ValueError, match="which must be 'h'"):
         hidden_grad_norms(mr.RNN(3, H), xs, which="c")
-    with pytest.raises(TypeError, match="layer must be an RNN or an LSTM, got Linear"):
+    with pytest.raises(TypeError, match="layer must be an RNN, an LSTM or a GRU, got Linear"):
         hidden_grad_norms(mr.Linear(3, H), xs)
     with pytest.raises(ValueError, match="decay_rate: need"):
         decay_rate(norms, 10, 5)

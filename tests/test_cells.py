@@ -1,4 +1,4 @@
-"""Every model runs on either cell (cell="rnn" or "lstm"), with correct gradients."""
+"""Every model runs on every cell (cell="rnn", "lstm" or "gru"), with correct gradients."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,12 @@ import pytest
 import minirnn as mr
 from minirnn.models import Seq2Seq, SequenceClassifier, SequenceGenerator, SequenceTagger
 
-CELLS = ["rnn", "lstm"]
+CELLS = ["rnn", "lstm", "gru"]
 
 
 def _bias(model, rng):
     for k, v in model.params.items():
-        if k.endswith(".b"):
+        if k.endswith((".b", ".bx", ".bh")):
             v[...] = rng.standard_normal(v.shape) * 0.1
 
 
@@ -67,7 +67,7 @@ def test_seq2seq_hands_over_the_whole_state(cell, rng):
 
 
 def test_unknown_cell_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"RNNLM: cell must be one of \['lstm', 'rnn'\], "
+    with pytest.raises(ValueError, match=r"RNNLM: cell must be one of \['gru', 'lstm', 'rnn'\], "
                                          r"got 'transformer'"):
         mr.RNNLM(5, 3, 4, cell="transformer")
 

@@ -235,7 +235,8 @@ def test_version_2_files_load_without_regularisation(tmp_path, model):
 
 @pytest.mark.parametrize("options", [dict(dropout=0.3), dict(dropout=0.2, variational=True),
                                      dict(tie_weights=True),
-                                     dict(dropout=0.1, tie_weights=True, cell="lstm")])
+                                     dict(dropout=0.1, tie_weights=True, cell="lstm"),
+                                     dict(dropout=0.1, variational=True, cell="gru")])
 def test_regularised_models_round_trip(tmp_path, options):
     vocab = mr.Vocabulary(["a", "b", "c", "d"])
     m = RNNLM(4, 5, 5, seed=0, vocab=vocab, **options)
@@ -253,7 +254,7 @@ def test_regularised_models_round_trip(tmp_path, options):
         np.testing.assert_array_equal(loaded.forward(ids), m.forward(ids))
 
 
-@pytest.mark.parametrize("cell", ["lstm"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_gated_language_models_round_trip(tmp_path, cell):
     vocab = mr.Vocabulary(["a", "b", "c"])
     m = RNNLM(3, 4, 5, seed=0, vocab=vocab, cell=cell)

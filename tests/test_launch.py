@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import book_checks  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# The chapters and the workbooks (notebooks/workbook/).
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
 HTML_DIR = Path(os.environ.get("MINIRNN_HTML_DIR", ROOT / "_build" / "html"))
 # The notebook run alone in a temporary folder by the unit tests: the first
 # chapter (the cheapest; `python tools/run_notebooks_alone.py` runs them all).

@@ -102,7 +102,7 @@ def _fixed_mask_loss(model, ids, targets, seed=11):
     return f
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("options", [dict(dropout=0.3), dict(dropout=0.3, variational=True),
                                      dict(tie_weights=True),
                                      dict(dropout=0.25, variational=True, tie_weights=True)])
@@ -110,8 +110,9 @@ def _fixed_mask_loss(model, ids, targets, seed=11):
 def test_regularised_rnnlm_gradient_check(cell, options, N, T, rng):
     V, E = 7, 4
     model = RNNLM(V, E, E, seed=1, cell=cell, **options)
-    model.rnn.params["b"][:] = rng.standard_normal(model.rnn.params["b"].shape) * 0.1
-    model.out.params["b"][:] = rng.standard_normal(V) * 0.1
+    for key, p in model.params.items():           # non-zero biases (a GRU has two)
+        if key.split(".")[-1].startswith("b"):
+            p[:] = rng.standard_normal(p.shape) * 0.1
     ids, targets = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
     f = _fixed_mask_loss(model, ids, targets)
     f()
@@ -203,6 +204,8 @@ def test_dlfs2_initial_scales():
     assert not m.rnn.params["b"].any() and not m.out.params["b"].any()
     default = RNNLM(2000, 100, 100, seed=0)
     assert abs(default.embed.params["W"].std() - 1.0) < 0.01
+    gru = RNNLM(50, 10, 10, seed=0, init="dlfs2", cell="gru")   # both of its biases are zeroed
+    assert not gru.rnn.params["bx"].any() and not gru.rnn.params["bh"].any()
 
 
 # ------------------------------------------------------------------------ weight decay

@@ -6,7 +6,6 @@ here the same code runs again for a short while and must give the stored numbers
 """
 
 import importlib.util
-import math
 from pathlib import Path
 
 import pytest

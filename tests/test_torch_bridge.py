@@ -125,10 +125,10 @@ def test_size_and_type_mismatches_are_refused():
         tb.rnn_to_torch(LSTM(3, 4, seed=0))
     with pytest.raises(TypeError, match="expected a minirnn LSTM to copy into, got RNN"):
         tb.lstm_from_torch(torch.nn.LSTM(3, 4), mr.RNN(3, 4, seed=0))
-    with pytest.raises(TypeError, match="to_torch: expected a minirnn RNN, LSTM or RNNLM"):
+    with pytest.raises(TypeError, match="to_torch: expected a minirnn RNN, LSTM, GRU or RNNLM"):
         tb.to_torch(mr.Linear(3, 4, seed=0))
     with pytest.raises(TypeError, match="from_torch: expected"):
-        tb.from_torch(torch.nn.GRU(3, 4))
+        tb.from_torch(torch.nn.Linear(3, 4))
 
 
 # -------------------------------------------------------------------- LSTM
@@ -173,6 +173,105 @@ def test_lstm_from_torch_keeps_the_gate_order(rng):
 def test_lstm_with_projection_is_refused():
     with pytest.raises(ValueError, match="proj_size=2"):
         tb.lstm_from_torch(torch.nn.LSTM(3, 4, proj_size=2))
+
+
+# --------------------------------------------------------------------- GRU
+@pytest.mark.parametrize("N,T,D,H", SHAPES)
+def test_gru_forward_and_all_gradients_match_torch(N, T, D, H, rng):
+    gru = mr.GRU(D, H, seed=4)
+    for k in ("bx", "bh"):                   # two different non-zero biases
+        gru.params[k][:] = rng.standard_normal(3 * H) * 0.5
+    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    G = rng.standard_normal((N, T, H))
+    hs = gru.forward(xs, h0)
+    dxs = gru.backward(G)
+
+    m = tb.to_torch(gru)
+    assert isinstance(m, torch.nn.GRU) and m.batch_first and m.weight_ih_l0.dtype == torch.float64
+    xs_t, h0_t = _t(xs, True), _t(h0[None], True)
+    hs_t, hn_t = m(xs_t, h0_t)
+    (hs_t * _t(G)).sum().backward()
+
+    np.testing.assert_allclose(hs, _np(hs_t), **TOL)
+    np.testing.assert_allclose(gru.h_n, _np(hn_t)[0], **TOL)
+    np.testing.assert_allclose(dxs, _np(xs_t.grad), **TOL)
+    np.testing.assert_allclose(gru.dh0, _np(h0_t.grad)[0], **TOL)
+    np.testing.assert_allclose(gru.grads["Wx"], _np(m.weight_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(gru.grads["Wh"], _np(m.weight_hh_l0.grad), **TOL)
+    np.testing.assert_allclose(gru.grads["bx"], _np(m.bias_ih_l0.grad), **TOL)
+    np.testing.assert_allclose(gru.grads["bh"], _np(m.bias_hh_l0.grad), **TOL)
+    # b_hn sits inside the reset product: its gradient is not b_in's (unlike r, z)
+    assert not np.allclose(gru.grads["bx"][2 * H:], gru.grads["bh"][2 * H:])
+    np.testing.assert_allclose(gru.grads["bx"][:2 * H], gru.grads["bh"][:2 * H], **TOL)
+
+
+def test_gru_from_torch_keeps_both_biases_and_the_block_order(rng):
+    torch.manual_seed(3)
+    m = torch.nn.GRU(3, 2, batch_first=True, dtype=torch.float64)     # both biases random
+    gru = tb.from_torch(m)
+    assert isinstance(gru, mr.GRU) and gru.params["Wx"].dtype == np.float64
+    np.testing.assert_array_equal(gru.params["bx"], _np(m.bias_ih_l0))
+    np.testing.assert_array_equal(gru.params["bh"], _np(m.bias_hh_l0))
+    xs, h0 = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 2))
+    np.testing.assert_allclose(gru.forward(xs, h0), _np(m(_t(xs), _t(h0[None]))[0]), **TOL)
+    # ... and back: bit-identical parameters, since nothing is merged
+    m2 = tb.gru_to_torch(gru)
+    for name, p in m.named_parameters():
+        assert torch.equal(p, m2.get_parameter(name)), name
+    # merging the two biases as for the RNN would change the function
+    merged = tb.gru_from_torch(m)
+    merged.params["bx"] += merged.params["bh"]
+    merged.params["bh"][:] = 0.0
+    assert not np.allclose(merged.forward(xs, h0), gru.forward(xs, h0))
+
+
+def test_gru_copy_into_existing_objects_and_float32(rng):
+    gru = mr.GRU(3, 4, seed=0, dtype=np.float32)
+    m = tb.gru_to_torch(gru)
+    assert m.weight_ih_l0.dtype == torch.float32
+    back = tb.gru_from_torch(m)
+    assert back.dtype == np.float32
+    for k in gru.params:
+        np.testing.assert_array_equal(back.params[k], gru.params[k])
+    target = mr.GRU(3, 4, seed=1)
+    arrays = dict(target.params)
+    assert tb.from_torch(m, target) is target
+    for k, v in target.params.items():
+        assert v is arrays[k]
+        np.testing.assert_allclose(v, gru.params[k].astype(np.float64), rtol=1e-7)
+    existing = torch.nn.GRU(3, 4, batch_first=True, dtype=torch.float64)
+    w = existing.weight_hh_l0
+    assert tb.to_torch(target, existing) is existing and existing.weight_hh_l0 is w
+
+
+def test_gru_mismatches_are_refused():
+    with pytest.raises(ValueError, match="single_bias=True does not apply to a GRU"):
+        tb.to_torch(mr.GRU(3, 4, seed=0), single_bias=True)
+    with pytest.raises(TypeError, match="gru_to_torch: expected a minirnn GRU, got LSTM"):
+        tb.gru_to_torch(LSTM(3, 4, seed=0))
+    with pytest.raises(TypeError, match="gru_from_torch: expected a torch.nn.GRU, got LSTM"):
+        tb.gru_from_torch(torch.nn.LSTM(3, 4))
+    with pytest.raises(TypeError, match="expected a minirnn GRU to copy into, got RNN"):
+        tb.gru_from_torch(torch.nn.GRU(3, 4), mr.RNN(3, 4, seed=0))
+    with pytest.raises(ValueError, match="sizes differ"):
+        tb.gru_to_torch(mr.GRU(3, 5, seed=0), torch.nn.GRU(3, 4))
+    with pytest.raises(ValueError, match="num_layers=2"):
+        tb.gru_from_torch(torch.nn.GRU(3, 4, num_layers=2))
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        tb.gru_to_torch(mr.GRU(3, 4, seed=0), torch.nn.GRU(3, 4, bidirectional=True))
+
+
+def test_gated_rnnlms_go_across_with_their_cell():
+    for cell, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+        model = RNNLM(6, 3, 4, seed=0, cell=cell)
+        m = tb.to_torch(model)
+        assert m.cell == cell and isinstance(m.rnn, cls)
+        with pytest.raises(ValueError, match="options differ"):
+            tb.rnnlm_from_torch(tb.TorchRNNLM(6, 3, 4), model)
+    gru_lm = RNNLM(6, 3, 4, seed=0, cell="gru")
+    assert isinstance(tb.to_torch(gru_lm.rnn), torch.nn.GRU)
+    with pytest.raises(ValueError, match="single_bias=True does not apply to a GRU"):
+        tb.rnnlm_to_torch(gru_lm, single_bias=True)
 
 
 # ------------------------------------------------------------------- RNNLM
@@ -368,13 +467,15 @@ def test_bridge_without_torch_says_how_to_install_it():
              "try:\n    import minirnn.torch_bridge\n"
              "except ImportError as e:\n    print(e)\n")
     assert r.returncode == 0, r.stderr
-    assert 'pip install "minirnn[torch]"' in r.stdout
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in r.stdout
+    assert "minirnn[" not in r.stdout          # minirnn is on no package index
 
 
-# ------------------------------------------------- RNNLM options: LSTM, dropout, tying
-OPTIONS = [dict(cell="lstm"), dict(tie_weights=True), dict(cell="lstm", tie_weights=True),
-           dict(dropout=0.3), dict(cell="lstm", dropout=0.2, variational=True,
-                                   tie_weights=True)]
+# --------------------------------------------- RNNLM options: LSTM, GRU, dropout, tying
+OPTIONS = [dict(cell="lstm"), dict(cell="gru"), dict(tie_weights=True),
+           dict(cell="lstm", tie_weights=True), dict(dropout=0.3),
+           dict(cell="lstm", dropout=0.2, variational=True, tie_weights=True),
+           dict(cell="gru", dropout=0.2, tie_weights=True)]
 
 
 @pytest.mark.parametrize("options", OPTIONS)
@@ -382,8 +483,9 @@ def test_rnnlm_with_options_matches_torch_in_eval_mode(options, rng):
     """Outputs, loss and every gradient agree with dropout off (the masks are random)."""
     V, E, N, T = 9, 6, 3, 5
     model = RNNLM(V, E, E, seed=4, **options)
-    model.rnn.params["b"][:] = rng.standard_normal(model.rnn.params["b"].shape) * 0.3
-    model.out.params["b"][:] = rng.standard_normal(V) * 0.3
+    for key, p in model.params.items():           # non-zero biases (a GRU has two)
+        if key.split(".")[-1].startswith("b"):
+            p[:] = rng.standard_normal(p.shape) * 0.3
     m = tb.rnnlm_to_torch(model)
     assert (m.cell, m.dropout, m.variational, m.tie_weights) == (
         model.cell, model.dropout, model.variational, model.tie_weights)

@@ -1,7 +1,7 @@
 """Make the Colab install cell of every notebook the one tools/new_notebook.py writes.
 
 Usage: python tools/sync_colab_cells.py [--check] [notebooks/NN_name.ipynb ...]
-       (default: every notebook in notebooks/)
+       (default: every notebook in notebooks/, the workbooks in notebooks/workbook/ too)
 
 The second cell of each chapter notebook installs minirnn in Colab from the
 repository named in _config.yml. When the repository or branch changes (or
@@ -33,7 +33,8 @@ def colab_cell_source() -> str:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     paths = ([Path(a) for a in argv if a != "--check"]
-             or sorted((ROOT / "notebooks").glob("*.ipynb")))
+             or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in p.parts))
     want = colab_cell_source()
     differ = []
     for path in paths:

@@ -19,6 +19,7 @@ from .functional import (
     rnn_step_forward,
 )
 from .gradcheck import gradient_check, numerical_gradient, relative_error
+from .gru import GRU, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .layers import RNN, Embedding, Layer, Linear
 from .losses import log_softmax, mse_loss, softmax, softmax_cross_entropy
 from .lstm import LSTM, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
@@ -38,11 +39,12 @@ from .wrappers import BidirectionalRNN, StackedRNN
 __version__ = "0.1.0"
 
 __all__ = [
-    "LSTM", "RNN", "RNNLM", "SGD", "Adam", "BidirectionalRNN", "Dropout", "Embedding", "Layer",
-    "Linear",
+    "GRU", "LSTM", "RNN", "RNNLM", "SGD", "Adam", "BidirectionalRNN", "Dropout", "Embedding",
+    "Layer", "Linear",
     "Seq2Seq", "SequenceClassifier", "SequenceGenerator", "SequenceRegressor", "SequenceTagger",
     "StackedRNN", "TrainingDiverged", "Vocabulary", "batches", "clip_grad_norm",
     "embedding_backward", "embedding_forward", "evaluate", "fit", "get_blas_threads", "grad_norm",
+    "gru_backward", "gru_forward", "gru_step_backward", "gru_step_forward",
     "gradient_check", "linear_backward", "linear_forward", "log_softmax", "lstm_backward",
     "lstm_forward", "lstm_step_backward", "lstm_step_forward", "mse_loss", "numerical_gradient",
     "relative_error", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",

@@ -29,6 +29,7 @@ import numpy as np
 
 from ._checks import check_float_array, check_positive_int
 from .functional import rnn_step_backward, rnn_step_forward
+from .gru import GRU, gru_step_backward, gru_step_forward
 from .layers import RNN
 from .lstm import LSTM, lstm_step_backward, lstm_step_forward
 
@@ -162,7 +163,7 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
 
     Parameters
     ----------
-    layer : RNN or LSTM
+    layer : RNN, LSTM or GRU
         Its current ``params`` are used (its state and grads are not touched).
     xs : ndarray, shape (N, T, D)
     h0 : ndarray, shape (N, H), optional
@@ -183,9 +184,10 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
         distance back in time k = T - 1 - t.
     """
     where = "hidden_grad_norms"
-    is_lstm = isinstance(layer, LSTM)
-    if not (is_lstm or isinstance(layer, RNN)):
-        raise TypeError(f"{where}: layer must be an RNN or an LSTM, got {type(layer).__name__}")
+    is_lstm, is_gru = isinstance(layer, LSTM), isinstance(layer, GRU)
+    if not (is_lstm or is_gru or isinstance(layer, RNN)):
+        raise TypeError(f"{where}: layer must be an RNN, an LSTM or a GRU, "
+                        f"got {type(layer).__name__}")
     if which not in ("h", "c") or (which == "c" and not is_lstm):
         raise ValueError(f"{where}: which must be 'h' (or 'c' for an LSTM), got {which!r}")
     D, H = layer.input_size, layer.hidden_size
@@ -203,6 +205,8 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     for t in range(T):
         if is_lstm:
             h, c, cache = lstm_step_forward(xs[:, t], h, c, p["Wx"], p["Wh"], p["b"])
+        elif is_gru:
+            h, cache = gru_step_forward(xs[:, t], h, p["Wx"], p["Wh"], p["bx"], p["bh"])
         else:
             h, cache = rnn_step_forward(xs[:, t], h, p["Wx"], p["Wh"], p["b"])
         caches.append(cache)
@@ -216,6 +220,8 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     for t in range(T - 1, -1, -1):         # caches[t] produced h_t from h_{t-1}
         if is_lstm:
             _, dh, dc, _, _, _ = lstm_step_backward(dh, dc, caches[t])
+        elif is_gru:
+            _, dh, _, _, _, _ = gru_step_backward(dh, caches[t])
         else:
             _, dh, _, _, _ = rnn_step_backward(dh, caches[t])
         norms[t] = np.linalg.norm(dh if which == "h" else dc)     # now dL/dh_{t-1}

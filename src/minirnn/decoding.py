@@ -18,7 +18,7 @@ def greedy_decode(decoder, embed, out, state, start: int, length: int):
 
     Parameters
     ----------
-    decoder : recurrent layer (RNN or LSTM)
+    decoder : recurrent layer (RNN, LSTM or GRU)
     embed : Embedding
         Embeds the symbol read at each step (the start symbol first).
     out : Linear

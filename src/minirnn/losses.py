@@ -47,7 +47,7 @@ def softmax_cross_entropy(logits, targets):
     Parameters
     ----------
     logits : ndarray, shape (N, T, V) or (N, V)
-        Scores s_t = W_y h_t + c for every position (or one per sequence).
+        Scores s_t = W_y h_t + b_y for every position (or one per sequence).
     targets : int ndarray, shape (N, T) or (N,)
         The correct class (next word) at every position, in ``[0, V)``.
 

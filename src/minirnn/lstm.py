@@ -328,9 +328,11 @@ class LSTM(Layer):
 
     Notes
     -----
-    Initialisation: every weight from U(-1/sqrt(H), 1/sqrt(H)), as PyTorch; the
-    bias starts at zero except for the forget block (``forget_bias``), where
-    PyTorch draws its two biases from that same uniform distribution.
+    Initialisation: every weight from U(-1/sqrt(H), 1/sqrt(H)), as PyTorch. The
+    bias starts at zero, except its forget block, which starts at
+    ``forget_bias``; PyTorch instead draws every block of both its biases from
+    that same uniform distribution (so its forget gates start near sigma(0) = 0.5,
+    give or take 2/sqrt(H) in the pre-activation).
 
     ``forward`` and ``backward`` call :func:`lstm_forward` and
     :func:`lstm_backward`: as in :class:`~minirnn.layers.RNN`, the input

@@ -1,23 +1,24 @@
-"""The recurrent cell of a model, chosen by name: ``cell="rnn"`` or ``"lstm"``.
+"""The recurrent cell of a model, chosen by name: ``cell="rnn"``, ``"lstm"`` or ``"gru"``.
 
 Every model of :mod:`minirnn.models` builds its recurrent layers with
 :func:`recurrent_layer`, so the same model can run on a vanilla RNN or on a
 gated cell. The cells differ in one way that matters to a model: an LSTM
 carries two vectors from step to step, the hidden state h and the cell state
-c, where an RNN carries h alone. A model that hands a state from one layer to
+c, where an RNN and a GRU carry h alone. A model that hands a state from one layer to
 another (an encoder to a decoder) uses the three helpers below, which treat a
-*state* as ``h`` for an RNN and as the pair ``(h, c)`` for an LSTM.
+*state* as ``h`` for an RNN or a GRU and as the pair ``(h, c)`` for an LSTM.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .gru import GRU
 from .layers import RNN
 from .lstm import LSTM
 
 #: The recurrent layers by name.
-CELLS = {"rnn": RNN, "lstm": LSTM}
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
 def check_cell(cell, where: str) -> str:

@@ -1,23 +1,25 @@
 """Copy weights between minirnn and PyTorch, in both directions (optional extra).
 
 minirnn's layers use PyTorch's layout on purpose (weights are (out, in), the
-LSTM's gate blocks are stacked in the order i, f, g, o), so moving a model
-across is a copy, not a conversion:
+LSTM's gate blocks are stacked in the order i, f, g, o, the GRU's in the order
+r, z, n), so moving a model across is a copy, not a conversion:
 
-============================  ==========================================
-minirnn                       PyTorch
-============================  ==========================================
-``RNN.params["Wx"]`` (H, D)   ``nn.RNN.weight_ih_l0``
-``RNN.params["Wh"]`` (H, H)   ``nn.RNN.weight_hh_l0``
-``RNN.params["b"]`` (H,)      ``bias_ih_l0 + bias_hh_l0`` (see below)
-``LSTM`` (4H, D), (4H, H)     ``nn.LSTM``, the same names
-``RNNLM`` embed / rnn / out   :class:`TorchRNNLM` embed / rnn / out
-``Dropout``                   ``nn.Dropout`` (a new mask at every step),
-                              :class:`LockedDropout` (``variational=True``)
-``tie_weights=True``          ``out.weight`` is ``embed.weight``
-============================  ==========================================
+=================================  ==========================================
+minirnn                            PyTorch
+=================================  ==========================================
+``RNN.params["Wx"]`` (H, D)        ``nn.RNN.weight_ih_l0``
+``RNN.params["Wh"]`` (H, H)        ``nn.RNN.weight_hh_l0``
+``RNN.params["b"]`` (H,)           ``bias_ih_l0 + bias_hh_l0`` (see below)
+``LSTM`` (4H, D), (4H, H)          ``nn.LSTM``, the same names
+``GRU.params["Wx"]``, ``["Wh"]``   ``nn.GRU.weight_ih_l0``, ``weight_hh_l0``
+``GRU.params["bx"]``, ``["bh"]``   ``bias_ih_l0``, ``bias_hh_l0`` (both kept)
+``RNNLM`` embed / rnn / out        :class:`TorchRNNLM` embed / rnn / out
+``Dropout``                        ``nn.Dropout`` (a new mask at every step),
+                                   :class:`LockedDropout` (``variational=True``)
+``tie_weights=True``               ``out.weight`` is ``embed.weight``
+=================================  ==========================================
 
-An ``RNNLM`` with ``cell="lstm"``, ``dropout``, ``variational`` or
+An ``RNNLM`` with ``cell="lstm"`` or ``"gru"``, ``dropout``, ``variational`` or
 ``tie_weights`` goes across with those options: :class:`TorchRNNLM` takes the
 same ones. Dropout masks are random and drawn by each library from its own
 generator, so the two agree exactly in eval mode (``model.eval()`` /
@@ -34,13 +36,18 @@ each equal to minirnn's ``grads["b"]``, so an optimizer moves both and their
 sum twice as far as minirnn moves ``b``: pass ``single_bias=True`` to freeze
 ``bias_hh_l0`` at zero when training must follow minirnn's exactly.
 
+The GRU is the exception: its candidate is ``tanh(W_in x + b_in + r * (W_hn h +
+b_hn))``, so ``b_hn`` is scaled by the reset gate and cannot be merged with
+``b_in``. minirnn's ``GRU`` keeps both vectors, ``bx`` and ``bh``, and they are
+copied one to one in both directions.
+
 Created torch modules use ``batch_first=True``, as minirnn's arrays are
 (N, T, ...), and the dtype of the minirnn layer (float64 by default; torch's
 default is float32). Copying into an existing module or layer converts the
 values to the destination's dtype and device.
 
-This module needs PyTorch (``pip install "minirnn[torch]"``); the rest of
-minirnn never imports it.
+This module needs PyTorch, which minirnn does not install (in Colab it is already
+there); the rest of minirnn never imports it.
 """
 
 from __future__ import annotations
@@ -52,12 +59,13 @@ try:
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        "minirnn.torch_bridge needs PyTorch, which minirnn does not install by default. "
-        "Install it with `pip install \"minirnn[torch]\"` (or `pip install torch`; on Linux "
-        "the CPU build is smaller: add `--index-url https://download.pytorch.org/whl/cpu`); "
+        "minirnn.torch_bridge needs PyTorch, which minirnn does not install. Install the "
+        "CPU build with `pip install torch --index-url https://download.pytorch.org/whl/cpu` "
+        "(a plain `pip install torch` on Linux downloads a CUDA build of several GB); "
         "the rest of minirnn works without it."
     ) from exc
 
+from .gru import GRU
 from .layers import RNN
 from .lstm import LSTM
 from .models.lm import RNNLM
@@ -67,6 +75,8 @@ __all__ = [
     "LockedDropout",
     "TorchRNNLM",
     "from_torch",
+    "gru_from_torch",
+    "gru_to_torch",
     "lstm_from_torch",
     "lstm_to_torch",
     "rnn_from_torch",
@@ -79,7 +89,8 @@ __all__ = [
 
 #: minirnn's RNNLM parameter names and the TorchRNNLM parameters they correspond to
 #: (``rnn.b`` is ``rnn.bias_ih_l0 + rnn.bias_hh_l0``; its gradient equals each one's).
-#: With tied weights there is no ``out.W``: ``out.weight`` is ``embed.weight``.
+#: With tied weights there is no ``out.W``: ``out.weight`` is ``embed.weight``; a GRU
+#: has ``rnn.bx`` and ``rnn.bh`` (``bias_ih_l0``, ``bias_hh_l0``) in place of ``rnn.b``.
 RNNLM_TORCH_NAMES = {
     "embed.W": "embed.weight",
     "rnn.Wx": "rnn.weight_ih_l0",
@@ -92,8 +103,7 @@ RNNLM_TORCH_NAMES = {
 _TORCH_DTYPES = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
 _NUMPY_DTYPES = {v: k for k, v in _TORCH_DTYPES.items()}
 #: The torch module of each minirnn cell.
-_TORCH_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM}
-_MINIRNN_CELLS = {"rnn": RNN, "lstm": LSTM}
+_TORCH_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class LockedDropout(nn.Module):
@@ -126,8 +136,8 @@ class TorchRNNLM(nn.Module):
         V, E and H, as for ``RNNLM``.
     dtype : torch.dtype
         ``torch.float64`` (default, as minirnn) or ``torch.float32``.
-    cell : {"rnn", "lstm"}
-        ``nn.RNN`` (tanh) or ``nn.LSTM``, as ``RNNLM(cell=...)``.
+    cell : {"rnn", "lstm", "gru"}
+        ``nn.RNN`` (tanh), ``nn.LSTM`` or ``nn.GRU``, as ``RNNLM(cell=...)``.
     dropout : float
         Drop probability on the embedded inputs and on the hidden states, as
         ``RNNLM(dropout=...)`` (0: no dropout modules).
@@ -140,7 +150,7 @@ class TorchRNNLM(nn.Module):
     ----------
     embed : nn.Embedding
         ``weight`` (V, E), minirnn's ``embed.W``.
-    rnn : nn.RNN or nn.LSTM
+    rnn : nn.RNN, nn.LSTM or nn.GRU
         One layer, ``batch_first=True``.
     out : nn.Linear
         ``weight`` (V, H) and ``bias`` (V,), minirnn's ``out.W`` and ``out.b``.
@@ -389,6 +399,79 @@ def lstm_from_torch(module, lstm: LSTM | None = None) -> LSTM:
     return _recurrent_from_torch(module, lstm, nn.LSTM, LSTM, "lstm_from_torch")
 
 
+def gru_to_torch(gru: GRU, module=None):
+    """Copy a minirnn :class:`~minirnn.gru.GRU` into a ``torch.nn.GRU``.
+
+    The blocks (r, z, n) are stacked in the same order in both, and both
+    biases are copied as they are: ``bx`` into ``bias_ih_l0``, ``bh`` into
+    ``bias_hh_l0`` (the GRU's ``b_hn`` sits inside the reset product, so the
+    two cannot be merged as for the RNN and the LSTM).
+
+    Parameters
+    ----------
+    gru : minirnn.gru.GRU
+    module : torch.nn.GRU, optional
+        Copy into this module (one layer, unidirectional, with biases, the
+        same sizes). Default: a new ``nn.GRU(D, H, batch_first=True)`` in the
+        layer's dtype.
+
+    Returns
+    -------
+    torch.nn.GRU
+    """
+    where = "gru_to_torch"
+    if not isinstance(gru, GRU):
+        raise TypeError(f"{where}: expected a minirnn GRU, got {type(gru).__name__}")
+    if module is None:
+        module = nn.GRU(gru.input_size, gru.hidden_size, batch_first=True,
+                        dtype=_torch_dtype(gru.dtype, where))
+    else:
+        _check_recurrent(module, nn.GRU, where)
+        _check_sizes(module, gru, where)
+    p = gru.params
+    _to_tensor_(module.weight_ih_l0, p["Wx"], "Wx (weight_ih_l0)", where)
+    _to_tensor_(module.weight_hh_l0, p["Wh"], "Wh (weight_hh_l0)", where)
+    _to_tensor_(module.bias_ih_l0, p["bx"], "bx (bias_ih_l0)", where)
+    _to_tensor_(module.bias_hh_l0, p["bh"], "bh (bias_hh_l0)", where)
+    return module
+
+
+def gru_from_torch(module, gru: GRU | None = None) -> GRU:
+    """Copy a ``torch.nn.GRU`` (one layer, unidirectional) into a minirnn GRU.
+
+    Parameters
+    ----------
+    module : torch.nn.GRU
+    gru : minirnn.gru.GRU, optional
+        Copy into this layer, in place. Default: a new ``GRU`` in the
+        module's dtype.
+
+    Returns
+    -------
+    minirnn.gru.GRU
+        With ``bx = bias_ih_l0`` and ``bh = bias_hh_l0``.
+    """
+    where = "gru_from_torch"
+    _check_recurrent(module, nn.GRU, where)
+    if gru is None:
+        dtype = _NUMPY_DTYPES.get(module.weight_ih_l0.dtype)
+        if dtype is None:
+            raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
+                            f"got {module.weight_ih_l0.dtype}")
+        gru = GRU(module.input_size, module.hidden_size, seed=0, dtype=dtype)
+    elif not isinstance(gru, GRU):
+        raise TypeError(f"{where}: expected a minirnn GRU to copy into, "
+                        f"got {type(gru).__name__}")
+    else:
+        _check_sizes(module, gru, where)
+    p = gru.params
+    _to_array_(p["Wx"], module.weight_ih_l0, "weight_ih_l0 (Wx)", where)
+    _to_array_(p["Wh"], module.weight_hh_l0, "weight_hh_l0 (Wh)", where)
+    _to_array_(p["bx"], module.bias_ih_l0, "bias_ih_l0 (bx)", where)
+    _to_array_(p["bh"], module.bias_hh_l0, "bias_hh_l0 (bh)", where)
+    return gru
+
+
 # -------------------------------------------------------------- the RNNLM
 def _check_lm_sizes(module, model, where: str) -> None:
     ours = (model.vocab_size, model.embed_dim, model.hidden_size)
@@ -438,6 +521,9 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
     where = "rnnlm_to_torch"
     if not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM, got {type(model).__name__}")
+    if single_bias and model.cell == "gru":
+        raise ValueError(f"{where}: single_bias=True does not apply to a GRU: it has two "
+                         "biases that cannot be merged, and both are copied as they are")
     if module is None:
         module = TorchRNNLM(model.vocab_size, model.embed_dim, model.hidden_size,
                             dtype=_torch_dtype(model.dtype, where), **_options(model))
@@ -446,7 +532,10 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
         _check_lm_sizes(module, model, where)
         _check_lm_options(module, model, where)
     _to_tensor_(module.embed.weight, model.embed.params["W"], "embed.W", where)
-    _recurrent_to_torch(model.rnn, module.rnn, _TORCH_CELLS[model.cell], where, single_bias)
+    if model.cell == "gru":
+        gru_to_torch(model.rnn, module.rnn)          # both biases, as they are
+    else:
+        _recurrent_to_torch(model.rnn, module.rnn, _TORCH_CELLS[model.cell], where, single_bias)
     if not model.tie_weights:
         _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
     _to_tensor_(module.out.bias, model.out.params["b"], "out.b", where)
@@ -497,8 +586,11 @@ def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None)
     _check_lm_sizes(module, model, where)
     _check_lm_options(module, model, where)
     _to_array_(model.embed.params["W"], module.embed.weight, "embed.weight", where)
-    _recurrent_from_torch(module.rnn, model.rnn, _TORCH_CELLS[module.cell],
-                          _MINIRNN_CELLS[module.cell], where)
+    if module.cell == "gru":
+        gru_from_torch(module.rnn, model.rnn)
+    else:
+        _recurrent_from_torch(module.rnn, model.rnn, _TORCH_CELLS[module.cell],
+                              {"rnn": RNN, "lstm": LSTM}[module.cell], where)
     if not model.tie_weights:
         _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
     _to_array_(model.out.params["b"], module.out.bias, "out.bias", where)
@@ -524,9 +616,13 @@ def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
     where = "rnnlm_grads_from_torch"
     _check_torch_lm(module, where)
     grads = {}
-    for ours, theirs in RNNLM_TORCH_NAMES.items():
-        if ours == "out.W" and module.tie_weights:
-            continue
+    names = dict(RNNLM_TORCH_NAMES)
+    if module.cell == "gru":                      # two biases, each its own parameter
+        del names["rnn.b"]
+        names.update({"rnn.bx": "rnn.bias_ih_l0", "rnn.bh": "rnn.bias_hh_l0"})
+    if module.tie_weights:
+        del names["out.W"]                        # out.weight is embed.weight
+    for ours, theirs in names.items():
         g = module.get_parameter(theirs).grad
         if g is None:
             raise ValueError(f"{where}: {theirs} has no gradient: call loss.backward() first")
@@ -536,25 +632,33 @@ def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
 
 # ------------------------------------------------------------- dispatchers
 def to_torch(obj, module=None, single_bias: bool = False):
-    """Copy a minirnn ``RNN``, ``LSTM`` or ``RNNLM`` into its PyTorch twin.
+    """Copy a minirnn ``RNN``, ``LSTM``, ``GRU`` or ``RNNLM`` into its PyTorch twin.
 
-    Calls :func:`rnn_to_torch`, :func:`lstm_to_torch` or :func:`rnnlm_to_torch`.
+    Calls :func:`rnn_to_torch`, :func:`lstm_to_torch`, :func:`gru_to_torch` or
+    :func:`rnnlm_to_torch`. ``single_bias`` does not apply to a GRU, which keeps
+    both of its biases.
     """
+    if isinstance(obj, GRU):
+        if single_bias:
+            raise ValueError("to_torch: single_bias=True does not apply to a GRU: it has two "
+                             "bias vectors of its own (bx, bh), copied one to one")
+        return gru_to_torch(obj, module)
     for cls, fn in ((RNN, rnn_to_torch), (LSTM, lstm_to_torch), (RNNLM, rnnlm_to_torch)):
         if isinstance(obj, cls):
             return fn(obj, module, single_bias)
-    raise TypeError(f"to_torch: expected a minirnn RNN, LSTM or RNNLM, got {type(obj).__name__}")
+    raise TypeError("to_torch: expected a minirnn RNN, LSTM, GRU or RNNLM, "
+                    f"got {type(obj).__name__}")
 
 
 def from_torch(module, obj=None):
-    """Copy a ``torch.nn.RNN``, ``torch.nn.LSTM`` or :class:`TorchRNNLM` into minirnn.
+    """Copy a ``torch.nn.RNN``, ``nn.LSTM``, ``nn.GRU`` or :class:`TorchRNNLM` into minirnn.
 
-    Calls :func:`rnn_from_torch`, :func:`lstm_from_torch` or
-    :func:`rnnlm_from_torch`.
+    Calls :func:`rnn_from_torch`, :func:`lstm_from_torch`, :func:`gru_from_torch`
+    or :func:`rnnlm_from_torch`.
     """
     for cls, fn in ((nn.RNN, rnn_from_torch), (nn.LSTM, lstm_from_torch),
-                    (TorchRNNLM, rnnlm_from_torch)):
+                    (nn.GRU, gru_from_torch), (TorchRNNLM, rnnlm_from_torch)):
         if isinstance(module, cls):
             return fn(module, obj)
-    raise TypeError("from_torch: expected a torch.nn.RNN, torch.nn.LSTM or TorchRNNLM, "
-                    f"got {type(module).__name__}")
+    raise TypeError("from_torch: expected a torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU or "
+                    f"TorchRNNLM, got {type(module).__name__}")

@@ -1,7 +1,7 @@
 """Two ways to combine recurrent layers: stacked (deep) and bidirectional.
 
 Both are built from :class:`minirnn.layers.RNN` (or another cell of
-:mod:`minirnn.recurrent`, with ``cell="lstm"``) and follow its conventions:
+:mod:`minirnn.recurrent`, with ``cell="lstm"`` or ``"gru"``) and follow its conventions:
 batch-major arrays (xs (N, T, D), hs (N, T, H)), a flat ``params`` dict and a
 ``grads`` dict with the same keys whose arrays *are* the inner layers' arrays
 (so an optimizer that updates ``params`` in place trains the layers), and
@@ -59,13 +59,13 @@ class StackedRNN(Layer):
         If True every layer carries its last hidden state into the next
         ``forward`` call (see :class:`~minirnn.layers.RNN`).
     dtype : float64 (default) or float32
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The kind of every layer (default "rnn"). With "lstm", ``h0`` sets the
         hidden states only; the cell states start at zero.
 
     Attributes
     ----------
-    layers : list of RNN (or LSTM)
+    layers : list of RNN (or LSTM, GRU)
         The K layers, bottom (layer 0) first.
     params, grads : dict
         ``"0.Wx"`` (H, D), ``"0.Wh"`` (H, H), ``"0.b"`` (H,), ``"1.Wx"`` (H, H), ...
@@ -205,12 +205,12 @@ class BidirectionalRNN(Layer):
     seed : int or numpy.random.Generator, optional
         One generator draws the forward weights, then the backward weights.
     dtype : float64 (default) or float32
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The kind of both directions (default "rnn").
 
     Attributes
     ----------
-    fwd, bwd : RNN (or LSTM)
+    fwd, bwd : RNN (or LSTM, GRU)
         The two directions.
     params, grads : dict
         ``"fwd.Wx"`` (H, D), ``"fwd.Wh"``, ``"fwd.b"``, ``"bwd.Wx"``, ``"bwd.Wh"``,

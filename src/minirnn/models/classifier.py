@@ -68,7 +68,7 @@ class SequenceClassifier(Model):
     num_layers : int
         More than 1 uses a :class:`~minirnn.wrappers.StackedRNN`.
     seed : int or numpy.random.Generator, optional
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The recurrent cell (default "rnn").
 
     Attributes

@@ -43,7 +43,7 @@ class SequenceGenerator(Model):
     hidden_size : int
         H.
     seed : int or numpy.random.Generator, optional
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The recurrent cell (default "rnn").
 
     Attributes

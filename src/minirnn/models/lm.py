@@ -1,4 +1,4 @@
-r"""An RNN language model: Embedding -> RNN (or LSTM) -> Linear, trained by cross-entropy.
+r"""An RNN language model: Embedding -> RNN (or LSTM, GRU) -> Linear, trained by cross-entropy.
 
 For each position t of a word sequence, the model reads the word id w_t and
 gives a probability to every word of the vocabulary as the next word:
@@ -81,7 +81,7 @@ class RNNLM(Model):
         Whether the recurrent layer carries its last state from one ``forward``
         call to the next (truncated BPTT; :func:`minirnn.train.train_lm`
         switches it on while it trains). Default False: every call starts from zeros.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The recurrent layer (see :mod:`minirnn.recurrent`). Default "rnn".
     dropout : float
         Drop probability p in [0, 1) of the dropout layers on x_t (before the
@@ -108,19 +108,20 @@ class RNNLM(Model):
     ----------
     embed : Embedding
         ``W`` (V, E): the embedding matrix W_e, one row per word.
-    rnn : RNN or LSTM
+    rnn : RNN, LSTM or GRU
         The recurrent layer: ``Wx`` (H, E), ``Wh`` (H, H), ``b`` (H,) for an RNN
-        (4H rows for an LSTM's four blocks).
+        (4H rows for an LSTM's four blocks; a GRU has 3H rows and two
+        biases ``bx``, ``bh``).
     out : Linear
         ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's b_y). With
         ``tie_weights`` its ``W`` is the embedding's array itself.
     drop_x, drop_h : Dropout or None
         The dropout layers on x_t and on h_t (None without ``dropout``).
     params, grads : dict
-        Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"``
-        (without ``"out.W"`` when the weights are tied); the values are the
-        layers' own arrays, so an optimizer that updates ``params`` in place
-        updates the layers.
+        Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"`` (a
+        GRU has ``"rnn.bx", "rnn.bh"`` in place of ``"rnn.b"``; no ``"out.W"``
+        when the weights are tied); the values are the layers' own arrays, so
+        an optimizer that updates ``params`` in place updates the layers.
     training : bool
         Training mode (default True): see ``train()`` / ``eval()``.
     """
@@ -185,7 +186,8 @@ class RNNLM(Model):
                              (self.rnn.params["Wh"], 1 / np.sqrt(H)),
                              (self.out.params["W"], 1 / np.sqrt(H))):
             array[...] = scale * rng.standard_normal(array.shape)
-        for bias in (self.rnn.params["b"], self.out.params["b"]):
+        biases = [p for k, p in self.rnn.params.items() if k.startswith("b")]  # b; a GRU's bx, bh
+        for bias in (*biases, self.out.params["b"]):
             bias[...] = 0.0
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ class SequenceRegressor(Model):
 
     Parameters
     ----------
-    rnn : RNN or LSTM layer
+    rnn : RNN, LSTM or GRU layer
         Any layer with ``forward(xs) -> hs`` and ``backward(dhs) -> dxs``; built by
         the caller, so its initialisation and dtype are the caller's choice.
     head : Linear

@@ -47,7 +47,7 @@ class Seq2Seq(Model):
     hidden_size : int
         H, for both recurrent layers.
     seed : int or numpy.random.Generator, optional
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The cell of encoder and decoder (default "rnn"); an LSTM hands over
         both its hidden and its cell state.
 
