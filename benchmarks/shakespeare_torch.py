@@ -9,8 +9,9 @@ minirnn.torch_bridge), in nats per character.
 Writes src/minirnn/data/shakespeare_torch.json (shipped with the package);
 tests/test_torch_bridge.py re-runs its first steps and compares.
 
-Run:  .venv/bin/python benchmarks/shakespeare_torch.py     (needs PyTorch; about an hour
-of CPU time)
+Run:  OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/shakespeare_torch.py
+(needs PyTorch; torch itself is set to one thread, the variable does the same for the
+numpy evaluations)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from minirnn import torch_bridge as tb
 from minirnn.datasets import shakespeare
 from minirnn.train import evaluate
 
-COMMAND = ".venv/bin/python benchmarks/shakespeare_torch.py"
+COMMAND = "OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/shakespeare_torch.py"
 OUT = Path(__file__).resolve().parents[1] / "src" / "minirnn" / "data" / "shakespeare_torch.json"
 SETUP = dict(embed_dim=64, hidden_size=256, cell="lstm", dropout=0.1, batch_size=32,
              seq_len=64, lr=0.003, weight_decay=0.01, clip=5.0, seed=0, steps=3000,

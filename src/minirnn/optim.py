@@ -9,7 +9,7 @@ Weight decay pulls every weight towards zero a little at each step, so that
 only weights the data keeps pushing stay large. There are two ways to do it,
 and with Adam they are not the same:
 
-* **L2 added to the gradient**: add :math:`rac{\lambda}{2}\|W\|^2` to the
+* **L2 added to the gradient**: add :math:`\frac{\lambda}{2}\lVert W\rVert^2` to the
   loss, i.e. :math:`g \leftarrow g + \lambda W`, and hand that to the optimizer;
 * **decoupled decay** (Loshchilov & Hutter, 2019): shrink the weights
   directly, :math:`W \leftarrow W - \eta\lambda W`, next to the optimizer's own

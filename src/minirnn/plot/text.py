@@ -119,7 +119,7 @@ def plot_text_activation(text: str, values, ax=None, vmax: float | None = None,
         unit right after reading it.
     ax : matplotlib Axes, optional
     vmax : float, optional
-        The colour scale runs from -vmax to vmax (default: the largest |value|).
+        The colour scale runs from -vmax to vmax (default: the largest absolute value).
     cmap : str
     title : str, optional
     fontsize : float
