@@ -30,7 +30,8 @@ def test_the_reference_of_every_name_passes(name):
 def test_the_names_asked_for_are_all_there():
     wanted = {"rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
               "softmax_cross_entropy", "embedding_backward", "linear_backward",
-              "clip_grad_norm", "batches", "lstm_step_forward", "lstm_step_backward"}
+              "clip_grad_norm", "batches", "lstm_step_forward", "lstm_step_backward",
+              "gru_step_forward", "gru_step_backward"}
     assert wanted <= set(workbook.names())
 
 
@@ -199,6 +200,8 @@ STEP_BACKWARD_BUGS = [
     (_step_bwd(db=lambda da, c: da.mean(axis=0)), "db", "1/N = 1/3 of the right answer"),
     (_step_bwd(dWh=lambda da, c: da.T @ c[4]), "dWh", "dWh pairs da with h_next"),
     (_step_bwd(dx=lambda da, c: -(da @ c[2])), "dx", "the wrong sign"),
+    (_step_bwd(dh_prev=lambda da, c: da @ c[3].T), "dh_prev",
+     "dh_prev = da @ Wh.T sends the gradient back through W_h transposed"),
     (_step_bwd_inplace, "dh_next", "changed in place by your function"),
     (_step_bwd_float32, "dx, dh_prev, dWx, dWh, db", "float32: return float64"),
     (_step_bwd_last_row, "dWx", "only the last sequence's term (row 2 of the batch)"),
@@ -226,7 +229,7 @@ STEP_FORWARD_BUGS = [
 ]
 
 
-def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False):
+def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False, Wh_T=False):
     def rnn_backward(dhs, cache):
         xs, h0, Wx, Wh, hs = cache
         T = hs.shape[1]
@@ -247,7 +250,7 @@ def _bptt(carry=True, slope="h_t", assign=False, dWh_h="prev", dh0_late=False):
             dWh += da_t.T @ {"prev": h_prev, "h_t": hs[:, t], "wrap": hs[:, t - 1]}[dWh_h]
             db += da_t.sum(axis=0)
             dh_last = dh_t
-            dh_next = da_t @ Wh
+            dh_next = da_t @ (Wh.T if Wh_T else Wh)
         return dxs, (dh_last if dh0_late else dh_next), dWx, dWh, db
     return rnn_backward
 
@@ -267,6 +270,7 @@ BPTT_BUGS = [
     (_bptt(dWh_h="h_t"), "dWh", "dWh pairs da_t with h_t"),
     (_bptt(dWh_h="wrap"), "dWh", "the LAST state; the state before step 0 is h0"),
     (_bptt(dh0_late=True), "dh0", "one step too late"),
+    (_bptt(Wh_T=True), "dxs, dh0, dWx, dWh, db", "dh_next = da_t @ Wh.T"),
     (_bptt_inplace, "hs (cache[4])", "changed in place"),
 ]
 
@@ -445,6 +449,97 @@ LSTM_BACKWARD_BUGS = [
 ]
 
 
+def _gru_fwd(order="rzn", keep="z", b_hn="inside", n_act=np.tanh, use_bh=True):
+    def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+        H = h_prev.shape[1]
+        ax = x @ Wx.T + bx
+        ah = h_prev @ Wh.T + (bh if use_bh else 0.0)
+        axb = dict(zip(order, np.split(ax, 3, axis=1), strict=True))
+        ahb = dict(zip(order, np.split(ah, 3, axis=1), strict=True))
+        r = sigmoid(axb["r"] + ahb["r"])
+        z = sigmoid(axb["z"] + ahb["z"])
+        m = ahb["n"]
+        if b_hn == "outside":          # r * (W_hn h) + b_hn
+            b_n = dict(zip(order, np.split(bh, 3), strict=True))["n"]
+            n = n_act(axb["n"] + r * (m - b_n) + b_n)
+        else:
+            n = n_act(axb["n"] + r * m)
+        h_next = z * n + (1 - z) * h_prev if keep == "1-z" else (1 - z) * n + z * h_prev
+        assert ax.shape[1] == 3 * H
+        return h_next, (x, h_prev, Wx, Wh, r, z, n, m)
+    return gru_step_forward
+
+
+GRU_FORWARD_BUGS = [
+    (_gru_fwd(order="zrn"), "h_next", "read in the order (z, r, n)"),
+    (_gru_fwd(keep="1-z"), "h_next", "z and 1 - z are exchanged"),
+    (_gru_fwd(b_hn="outside"), "h_next", "b_hn is added outside the reset product"),
+    (_gru_fwd(n_act=sigmoid), "h_next", "the candidate n uses sigmoid"),
+    (_gru_fwd(use_bh=False), "h_next", "the recurrent bias bh is not added"),
+]
+
+
+def _gru_bwd(unpack="rz", concat="rzn", keep="z", gate_slope=True, n_slope=True,
+             b_hn_inside=True, direct=True, m_recomputed=False, transpose_dWh=False,
+             inplace=False):
+    # gate_slope: True (both sigmoid'), False (neither), or "r" / "z" (only that gate's)
+    def gru_step_backward(dh_next, cache):
+        if unpack == "zr":
+            x, h_prev, Wx, Wh, z, r, n, m = cache
+        else:
+            x, h_prev, Wx, Wh, r, z, n, m = cache
+        H = h_prev.shape[1]
+        if m_recomputed:
+            m = h_prev @ Wh[2 * H:].T            # without b_hn
+        if keep == "1-z":
+            dz, dn, kept = dh_next * (n - h_prev), dh_next * z, 1 - z
+        elif keep == "1-z, not in dh_prev":
+            dz, dn, kept = dh_next * (n - h_prev), dh_next * z, z
+        else:
+            dz, dn, kept = dh_next * (h_prev - n), dh_next * (1 - z), z
+        dan = dn * (1 - n ** 2) if n_slope else dn
+        dr = dan * m
+        if inplace:
+            r *= 1 - r                           # reuses the cache's reset gate
+            dar = dr * r
+        else:
+            dar = dr * r * (1 - r) if gate_slope in (True, "r") else dr
+        daz = dz * z * (1 - z) if gate_slope in (True, "z") else dz
+        parts_x = {"r": dar, "z": daz, "n": dan}
+        parts_h = {"r": dar, "z": daz, "n": dan * r}
+        dax = np.concatenate([parts_x[k] for k in concat], axis=1)
+        dah = np.concatenate([parts_h[k] for k in concat], axis=1)
+        dbh = dah.sum(axis=0)
+        if not b_hn_inside:
+            dbh = np.concatenate([dar, daz, dan], axis=1).sum(axis=0)
+        dh_prev = (dh_next * kept if direct else 0.0) + dah @ Wh
+        dWh = h_prev.T @ dah if transpose_dWh else dah.T @ h_prev
+        return dax @ Wx, dh_prev, dax.T @ x, dWh, dax.sum(axis=0), dbh
+    return gru_step_backward
+
+
+GRU_BACKWARD_BUGS = [
+    (_gru_bwd(unpack="zr"), "dx, dh_prev, dWx, dWh, dbx, dbh", "r and z are exchanged"),
+    (_gru_bwd(concat="zrn"), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "the blocks of da are in the order (z, r, n)"),
+    (_gru_bwd(keep="1-z"), "dx, dh_prev, dWx, dWh, dbx, dbh", "z and 1 - z are exchanged"),
+    (_gru_bwd(keep="1-z, not in dh_prev"), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "z and 1 - z are exchanged"),
+    (_gru_bwd(gate_slope=False), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "the sigmoid derivative of the gates r and z is missing"),
+    (_gru_bwd(gate_slope="z"), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "the sigmoid derivative of the reset gate is missing"),
+    (_gru_bwd(n_slope=False), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "the tanh derivative of the candidate n is missing"),
+    (_gru_bwd(b_hn_inside=False), "dbh", "b_hn sits inside the reset product"),
+    (_gru_bwd(m_recomputed=True), "dx, dh_prev, dWx, dWh, dbx, dbh",
+     "dr uses h_prev @ W_hn.T without b_hn"),
+    (_gru_bwd(direct=False), "dh_prev", "dh_prev misses the direct path"),
+    (_gru_bwd(transpose_dWh=True), "dWh", "the transpose of the right answer"),
+    (_gru_bwd(inplace=True), "r (cache[4])", "changed in place"),
+]
+
+
 def _clip(kind):
     def clip_grad_norm(grads, max_norm):
         total = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
@@ -508,6 +603,8 @@ CATALOGUE = (
     + [("softmax_cross_entropy", *b) for b in LOSS_BUGS]
     + [("lstm_step_forward", *b) for b in LSTM_FORWARD_BUGS]
     + [("lstm_step_backward", *b) for b in LSTM_BACKWARD_BUGS]
+    + [("gru_step_forward", *b) for b in GRU_FORWARD_BUGS]
+    + [("gru_step_backward", *b) for b in GRU_BACKWARD_BUGS]
     + [("clip_grad_norm", *b) for b in CLIP_BUGS]
     + [("batches", *b) for b in BATCH_BUGS]
 )
@@ -529,7 +626,7 @@ def test_at_least_five_planted_bugs_per_backward_function():
     for name, *_ in CATALOGUE:
         counts[name] = counts.get(name, 0) + 1
     for name in ("rnn_step_backward", "rnn_backward", "linear_backward", "embedding_backward",
-                 "softmax_cross_entropy", "lstm_step_backward"):
+                 "softmax_cross_entropy", "lstm_step_backward", "gru_step_backward"):
         assert counts[name] >= 5, name
 
 

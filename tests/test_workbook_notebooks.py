@@ -1,10 +1,14 @@
-"""The workbooks (notebooks/workbook/): stubs say "not implemented yet", the solutions pass.
+"""The workbooks (notebooks/workbook/) and the coding exercises of chapters 1-4: stubs say
+"not implemented yet", the solutions pass.
 
 The solution test executes each workbook with every stub replaced by the code of
 its solution dropdown, as a learner who copied the solutions would, and requires
-every check of the notebook to pass.
+every check of the notebook to pass. A chapter's coding exercise is checked the
+same way, with the function of its solution run in the chapter's imports (the
+rest of the chapter is nbval's business).
 """
 
+import ast
 import importlib.util
 import re
 from pathlib import Path
@@ -117,3 +121,92 @@ def test_in_a_notebook_an_error_names_the_cell_and_line_of_the_learners_code(tmp
     assert text.startswith("rnn_step_backward: your code raised an error")
     assert "ValueError at cell In[2], line 4: dx = da @ Wx.T" in text
     assert "ipykernel" not in text and "/tmp" not in text
+
+
+# ------------------------------------------------------------------ chapters 1-4
+CHAPTERS = [ROOT / "notebooks" / f"{stem}.ipynb" for stem in (
+    "01_recurrence", "02_vector_matrix_forms", "03_next_word_prediction", "04_bptt")]
+CHAPTER_SOLUTION = re.compile(r"````\{solution\} (\S+)\n:class: dropdown\n(.*?)\n````(?:\n|$)",
+                              re.DOTALL)
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)\n```", re.DOTALL)
+LABEL = re.compile(r"\{exercise\}[^\n]*\n:label: (\S+)")
+
+
+def _function_source(code_blocks, name):
+    """The source of ``def name`` in one of the code blocks (None if none defines it)."""
+    for code in code_blocks:
+        for node in ast.parse(code).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return ast.get_source_segment(code, node)
+    return None
+
+
+def _coding_exercises(nb):
+    """[(name, exercise cell, stub cell, check cell, solution cell)] of a chapter."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "raise NotImplementedError" in cell.source:
+            name = DEF.search(cell.source).group(1)
+            found.append((name, *nb.cells[i - 1:i + 3]))
+    return found
+
+
+def workbook_names():
+    from minirnn import workbook
+
+    return workbook.names()
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_has_a_coding_exercise_with_stub_check_and_hidden_solution(path):
+    nb = nbformat.read(path, as_version=4)
+    exercises = _coding_exercises(nb)
+    assert exercises, f"{path.name}: no coding exercise (a stub raising NotImplementedError)"
+    for name, task, stub, check, sol in exercises:
+        assert name in workbook_names()
+        assert "# your code here" in stub.source
+        # the task right above the stub, the check right below it, then the solution
+        assert task.cell_type == "markdown" and "{exercise}" in task.source
+        label = LABEL.findall(task.source)[-1]
+        assert f"`{name}(" in task.source, f"the exercise {label} does not name {name}"
+        m = CHECK.match(check.source)
+        assert check.cell_type == "code" and m and m.groups() == (name, name), check.source
+        assert _text(check).startswith(f"{name}: not implemented yet"), _text(check)
+        assert sol.cell_type == "markdown"
+        [(sol_label, body)] = CHAPTER_SOLUTION.findall(sol.source)
+        assert sol_label == label
+        assert sol.metadata.get("jupyter", {}).get("source_hidden") is True
+        assert _function_source(PYTHON_BLOCK.findall(body), name), \
+            f"the solution of {label} does not define {name}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_solutions_pass_their_check(path):
+    nb = nbformat.read(path, as_version=4)
+    imports = next(c for c in nb.cells if c.cell_type == "code"
+                   and "remove-cell" not in c.metadata.get("tags", []))
+    assert "from minirnn import workbook" in imports.source
+    for name, _, _, check, sol in _coding_exercises(nb):
+        namespace = {}
+        exec(imports.source, namespace)
+        [(_, body)] = CHAPTER_SOLUTION.findall(sol.source)
+        exec(_function_source(PYTHON_BLOCK.findall(body), name), namespace)
+        result = eval(check.source, namespace)
+        assert result.passed, str(result)
+        if "forward=" in check.source:
+            assert "agree with numerical derivatives of your" in str(result), str(result)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_ends_with_build_it_yourself_before_its_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    heads = [line for line in text.splitlines() if line.startswith("## ")]
+    assert heads[-3:] == ["## Summary", "## Build it yourself", "## Exercises"], heads[-3:]
+    section = text[text.index("## Build it yourself"):text.index("## Exercises")]
+    target = f"/notebooks/workbook/{path.stem}_workbook"
+    assert f" <{target}>`" in section and "{doc}`" in section, section
+    assert (ROOT / f"{target[1:]}.ipynb").exists()
+    # and it points to the chapter's own coding exercise, a taste of the workbook
+    labels = {LABEL.findall(task.source)[-1] for _, task, *_ in _coding_exercises(nb)}
+    assert any(f"{{ref}}`{label}`" in section for label in labels), section

@@ -526,11 +526,11 @@ def clip_grad_norm(grads, max_norm):
 
 WB6 = dict(
     file="06_gated_rnns_workbook.ipynb",
-    title="Workbook 6: the LSTM step",
+    title="Workbook 6: the LSTM and GRU steps",
     recap="""\
-This workbook goes with the LSTM section at the end of
-[chapter 5](../05_vanishing_exploding.ipynb). For a batch, in rows, one LSTM
-step computes four blocks of $H$ columns from one product,
+This workbook goes with [chapter 6](../06_gated_rnns.ipynb), *Gated RNNs:
+LSTM and GRU*. For a batch, in rows, one LSTM step computes four blocks of $H$
+columns from one product,
 `a = x @ Wx.T + h_prev @ Wh.T + b` $(N, 4H)$, in the order $(i, f, g, o)$ of
 PyTorch and minirnn (block $k$ is `a[:, k*H:(k+1)*H]`):
 
@@ -543,7 +543,24 @@ $$
 
 `Wx` is $(4H, D)$, `Wh` $(4H, H)$, `b` $(4H,)$. For the backward step:
 $\\sigma' = \\sigma (1 - \\sigma)$, $\\tanh' = 1 - \\tanh^2$, and $c_t$ reaches the
-loss in two ways, through $c_{t+1}$ (`dc_next`) and through $h_t$.""",
+loss in two ways, through $c_{t+1}$ (`dc_next`) and through $h_t$.
+
+The GRU has no cell state and three blocks, in the order $(r, z, n)$ of PyTorch
+and minirnn, with **two** biases: the input part `ax = x @ Wx.T + bx` and the
+recurrent part `ah = h_prev @ Wh.T + bh`, both $(N, 3H)$. Write $a^x_r, a^x_z,
+a^x_n$ for the three blocks of `ax`, $a^h_r, a^h_z$ for the first two of `ah`,
+and $m = W_{hn} h_{t-1} + b_{hn}$ for its third (`ah[:, 2*H:3*H]`):
+
+$$
+\\begin{aligned}
+r &= \\sigma(a^x_r + a^h_r), \\quad z = \\sigma(a^x_z + a^h_z), \\quad
+n = \\tanh(a^x_n + r \\odot m),\\\\
+h_t &= (1 - z) \\odot n + z \\odot h_{t-1}.
+\\end{aligned}
+$$
+
+The reset gate scales $m$ with its bias $b_{hn}$ inside, which is why the GRU
+keeps two biases. `Wx` is $(3H, D)$, `Wh` $(3H, H)$, `bx` and `bh` $(3H,)$.""",
     setup="import numpy as np\n\nfrom minirnn import workbook\nfrom minirnn.lstm import sigmoid",
     exercises=[
         ("lstm_step_forward", "wb6-lstm-step-forward", "One LSTM step", """\
@@ -612,10 +629,270 @@ def lstm_step_backward(dh_next, dc_next, cache):
     dWh = da.T @ h_prev
     db = da.sum(axis=0)
     return dx, dh_prev, dc_prev, dWx, dWh, db'''),
+        ("gru_step_forward", "wb6-gru-step-forward", "One GRU step", """\
+Write `gru_step_forward(x, h_prev, Wx, Wh, bx, bh)`. Return `h_next` $(N, H)$
+and the cache `(x, h_prev, Wx, Wh, r, z, n, m)` with `m` $= W_{hn} h_{t-1} +
+b_{hn}$, the n block of the recurrent part.""",
+         '''\
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    """One GRU step; gate blocks (r, z, n).
+
+    x (N, D), h_prev (N, H), Wx (3H, D), Wh (3H, H), bx (3H,), bh (3H,).
+    Returns h_next (N, H) and cache = (x, h_prev, Wx, Wh, r, z, n, m).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("gru_step_forward", gru_step_forward)',
+         '''\
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    H = h_prev.shape[1]
+    ax = x @ Wx.T + bx                    # (N, 3H): input part of the three blocks
+    ah = h_prev @ Wh.T + bh               # (N, 3H): recurrent part, its own bias
+    r = sigmoid(ax[:, 0 * H:1 * H] + ah[:, 0 * H:1 * H])   # reset gate
+    z = sigmoid(ax[:, 1 * H:2 * H] + ah[:, 1 * H:2 * H])   # update gate
+    m = ah[:, 2 * H:3 * H]                # W_hn h_prev + b_hn, bias included
+    n = np.tanh(ax[:, 2 * H:3 * H] + r * m)                # candidate
+    h_next = (1.0 - z) * n + z * h_prev   # keep z of the old state
+    return h_next, (x, h_prev, Wx, Wh, r, z, n, m)'''),
+        ("gru_step_backward", "wb6-gru-step-backward", "The GRU backward step", """\
+Write `gru_step_backward(dh_next, cache)`: return `dx` $(N, D)$, `dh_prev`
+$(N, H)$, `dWx` $(3H, D)$, `dWh` $(3H, H)$, `dbx` $(3H,)$ and `dbh` $(3H,)$. Go
+back through $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$ to $z$ and $n$, through
+the tanh to the candidate's pre-activation, from it to $r$ (which multiplies
+$m$) and through the sigmoids. The input part receives the three blocks
+$(da_r, da_z, da_n)$; the recurrent part receives the same, except that its n
+block went through the reset gate. And $h_{t-1}$ reaches $h_t$ twice: through
+$W_h$ and directly. The check also compares your gradients with numerical
+derivatives of your `gru_step_forward`.""",
+         '''\
+def gru_step_backward(dh_next, cache):
+    """Backward pass of one GRU step.
+
+    dh_next (N, H); cache = (x, h_prev, Wx, Wh, r, z, n, m) from gru_step_forward.
+    Returns dx (N, D), dh_prev (N, H), dWx (3H, D), dWh (3H, H), dbx (3H,), dbh (3H,).
+    """
+    x, h_prev, Wx, Wh, r, z, n, m = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("gru_step_backward", gru_step_backward, forward=gru_step_forward)',
+         '''\
+def gru_step_backward(dh_next, cache):
+    x, h_prev, Wx, Wh, r, z, n, m = cache
+    dz = dh_next * (h_prev - n)           # h_next = (1 - z) n + z h_prev
+    dn = dh_next * (1.0 - z)
+    dan = dn * (1.0 - n ** 2)             # through the candidate's tanh
+    dr = dan * m                          # r scaled m = W_hn h_prev + b_hn
+    dar = dr * r * (1.0 - r)              # through the sigmoids
+    daz = dz * z * (1.0 - z)
+    dax = np.concatenate([dar, daz, dan], axis=1)       # input part, (r, z, n)
+    dah = np.concatenate([dar, daz, dan * r], axis=1)   # recurrent part: n went through r
+    dx = dax @ Wx
+    dh_prev = dh_next * z + dah @ Wh      # the direct path, then the three blocks
+    dWx = dax.T @ x
+    dWh = dah.T @ h_prev
+    dbx = dax.sum(axis=0)
+    dbh = dah.sum(axis=0)
+    return dx, dh_prev, dWx, dWh, dbx, dbh'''),
     ],
 )
 
-WORKBOOKS = [WB1, WB2, WB3, WB4, WB5, WB6]
+WB8 = dict(
+    file="08_attention_workbook.ipynb",
+    title="Workbook 8: attention",
+    recap="""\
+This workbook goes with [chapter 8](../08_attention.ipynb). For every output
+step $t$ and source position $j$, attention computes a score, a weight and a
+context vector:
+
+$$
+u_{t,j} = \\mathrm{score}(h^{dec}_t, h^{enc}_j), \\qquad
+\\alpha_{t,j} = \\mathrm{softmax}_j\\, u_{t,j}, \\qquad
+m_t = \\sum_j \\alpha_{t,j}\\, h^{enc}_j .
+$$
+
+In the code the decoder states are the queries `q` $(N, T, H)$, the encoder
+states are the keys `k` (and the `values`) $(N, S, H)$, and scores and weights
+are $(N, T, S)$. For one sequence, `q[n] @ k[n].T` is the $T \\times S$ matrix
+of dot products; `q @ k.transpose(0, 2, 1)` does it for all $N$ at once. A
+mask $(N, S)$ is True at the real source positions and False at the padding.""",
+    setup="import numpy as np\n\nfrom minirnn import workbook",
+    exercises=[
+        ("dot_scores_forward", "wb8-dot-forward", "Scaled dot-product scores", """\
+Write `dot_scores_forward(q, k)`: the scores
+$u_{t,j} = h^{dec}_t \\cdot h^{enc}_j / \\sqrt{H}$ for every sequence, shape
+$(N, T, S)$, and the cache `(q, k, scale)` with `scale` $= 1/\\sqrt{H}$ (a
+number).""",
+         '''\
+def dot_scores_forward(q, k):
+    """Scaled dot-product scores.
+
+    q (N, T, H), k (N, S, H). Returns u (N, T, S) and cache = (q, k, scale).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("dot_scores_forward", dot_scores_forward)',
+         '''\
+def dot_scores_forward(q, k):
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    u = scale * (q @ k.transpose(0, 2, 1))     # (N, T, H) @ (N, H, S) = (N, T, S)
+    return u, (q, k, scale)'''),
+        ("dot_scores_backward", "wb8-dot-backward", "Its backward pass", """\
+Write `dot_scores_backward(du, cache)`: return `dq` $(N, T, H)$ and `dk`
+$(N, S, H)$. For one sequence $U = s\\, Q K^\\top$, a matrix product, so
+chapter 4's rule applies: $dQ = s\\, dU\\, K$ and $dK = s\\, dU^\\top Q$.""",
+         '''\
+def dot_scores_backward(du, cache):
+    """Backward pass of dot_scores_forward.
+
+    du (N, T, S). Returns dq (N, T, H), dk (N, S, H).
+    """
+    q, k, scale = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("dot_scores_backward", dot_scores_backward, '
+         'forward=dot_scores_forward)',
+         '''\
+def dot_scores_backward(du, cache):
+    q, k, scale = cache
+    dq = scale * (du @ k)                       # (N, T, S) @ (N, S, H)
+    dk = scale * (du.transpose(0, 2, 1) @ q)    # (N, S, T) @ (N, T, H)
+    return dq, dk'''),
+        ("masked_softmax_forward", "wb8-softmax-forward", "Masked softmax weights", """\
+Write `masked_softmax_forward(u, mask)`: the softmax of the scores over the
+source positions (the last axis), with the scores of padded positions
+(`mask` False) set to $-\\infty$ first, so that their weight is exactly 0.
+Subtract each row's maximum before `np.exp` (a real position always has a
+finite score). Return `alpha` $(N, T, S)$ and the cache `(alpha,)`.""",
+         '''\
+def masked_softmax_forward(u, mask):
+    """Attention weights: softmax over the last axis, padding masked out.
+
+    u (N, T, S), mask (N, S) bool, True at the real positions.
+    Returns alpha (N, T, S) and cache = (alpha,).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("masked_softmax_forward", masked_softmax_forward)',
+         '''\
+def masked_softmax_forward(u, mask):
+    u = np.where(mask[:, None, :], u, -np.inf)     # the same mask for every query t
+    e = np.exp(u - u.max(axis=-1, keepdims=True))  # exp(-inf) = 0
+    alpha = e / e.sum(axis=-1, keepdims=True)
+    return alpha, (alpha,)'''),
+        ("masked_softmax_backward", "wb8-softmax-backward", "The softmax backward pass", """\
+Write `masked_softmax_backward(dalpha, cache)`: return `du` $(N, T, S)$. For
+one row, $\\partial \\alpha_i / \\partial u_j = \\alpha_i(\\delta_{ij} - \\alpha_j)$,
+so $du_j = \\alpha_j\\,(d\\alpha_j - \\sum_i \\alpha_i\\, d\\alpha_i)$. (Padded
+positions have $\\alpha_j = 0$ and get no gradient by themselves.)""",
+         '''\
+def masked_softmax_backward(dalpha, cache):
+    """Backward pass of masked_softmax_forward.
+
+    dalpha (N, T, S). Returns du (N, T, S).
+    """
+    (alpha,) = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("masked_softmax_backward", masked_softmax_backward, '
+         'forward=masked_softmax_forward)',
+         '''\
+def masked_softmax_backward(dalpha, cache):
+    (alpha,) = cache
+    return alpha * (dalpha - (dalpha * alpha).sum(axis=-1, keepdims=True))'''),
+        ("context_forward", "wb8-context-forward", "The context vectors", """\
+Write `context_forward(alpha, values)`: $m_t = \\sum_j \\alpha_{t,j}\\,
+\\text{values}_j$ for every sequence, shape $(N, T, H)$, and the cache
+`(alpha, values)`.""",
+         '''\
+def context_forward(alpha, values):
+    """Context vectors.
+
+    alpha (N, T, S), values (N, S, H). Returns m (N, T, H) and cache = (alpha, values).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("context_forward", context_forward)',
+         '''\
+def context_forward(alpha, values):
+    return alpha @ values, (alpha, values)      # (N, T, S) @ (N, S, H)'''),
+        ("context_backward", "wb8-context-backward", "Its backward pass", """\
+Write `context_backward(dm, cache)`: return `dalpha` $(N, T, S)$ and
+`dvalues` $(N, S, H)$, from $M = \\mathcal{A} \\mathcal{V}$ per sequence, with
+$\\mathcal{A}$ the $T \\times S$ matrix of weights and $\\mathcal{V}$ the $S \\times H$
+matrix of values ($V$ is the vocabulary size).""",
+         '''\
+def context_backward(dm, cache):
+    """Backward pass of context_forward.
+
+    dm (N, T, H). Returns dalpha (N, T, S), dvalues (N, S, H).
+    """
+    alpha, values = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("context_backward", context_backward, forward=context_forward)',
+         '''\
+def context_backward(dm, cache):
+    alpha, values = cache
+    dalpha = dm @ values.transpose(0, 2, 1)     # (N, T, H) @ (N, H, S)
+    dvalues = alpha.transpose(0, 2, 1) @ dm     # (N, S, T) @ (N, T, H)
+    return dalpha, dvalues'''),
+        ("additive_scores_forward", "wb8-additive-forward", "Additive scores", """\
+Write `additive_scores_forward(q, k, Wq, Wk, v)`: with `Wq`, `Wk` $(A, H)$
+and `v` $(A,)$, $u_{t,j} = v^\\top \\tanh(W_q h^{dec}_t + W_k h^{enc}_j)$.
+Project the queries once, `q @ Wq.T` $(N, T, A)$, and the keys once,
+`k @ Wk.T` $(N, S, A)$, and add them by broadcasting to $(N, T, S, A)$. Return
+`u` $(N, T, S)$ and the cache `(q, k, Wq, Wk, v, act)` with `act` the tanh
+values.""",
+         '''\
+def additive_scores_forward(q, k, Wq, Wk, v):
+    """Additive (Bahdanau) scores.
+
+    q (N, T, H), k (N, S, H), Wq (A, H), Wk (A, H), v (A,).
+    Returns u (N, T, S) and cache = (q, k, Wq, Wk, v, act), act (N, T, S, A).
+    """
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("additive_scores_forward", additive_scores_forward)',
+         '''\
+def additive_scores_forward(q, k, Wq, Wk, v):
+    q_proj = q @ Wq.T                                   # (N, T, A)
+    k_proj = k @ Wk.T                                   # (N, S, A)
+    act = np.tanh(q_proj[:, :, None, :] + k_proj[:, None, :, :])   # (N, T, S, A)
+    return act @ v, (q, k, Wq, Wk, v, act)'''),
+        ("additive_scores_backward", "wb8-additive-backward", "Its backward pass", """\
+Write `additive_scores_backward(du, cache)`: return `dq`, `dk`, `dWq`, `dWk`,
+`dv`. Go back through $u = v^\\top \\phi$ and $\\phi = \\tanh(\\cdot)$ to the
+pre-activation gradient `dpre` $(N, T, S, A)$; the projection of query $t$ was
+used for every $j$, so its gradient is the sum of `dpre` over $j$ (axis 2);
+that of key $j$, the sum over $t$ (axis 1).""",
+         '''\
+def additive_scores_backward(du, cache):
+    """Backward pass of additive_scores_forward.
+
+    du (N, T, S). Returns dq (N, T, H), dk (N, S, H), dWq (A, H), dWk (A, H), dv (A,).
+    """
+    q, k, Wq, Wk, v, act = cache
+    # your code here
+    raise NotImplementedError''',
+         'workbook.check("additive_scores_backward", additive_scores_backward, '
+         'forward=additive_scores_forward)',
+         '''\
+def additive_scores_backward(du, cache):
+    q, k, Wq, Wk, v, act = cache
+    N, T, S, A = act.shape
+    H = q.shape[2]
+    dv = np.einsum("ntj,ntja->a", du, act)         # u = act . v, summed over all pairs
+    dpre = du[..., None] * v * (1.0 - act ** 2)    # through v and tanh
+    dq_proj = dpre.sum(axis=2)                     # (N, T, A): summed over the keys j
+    dk_proj = dpre.sum(axis=1)                     # (N, S, A): summed over the queries t
+    dq, dk = dq_proj @ Wq, dk_proj @ Wk
+    dWq = dq_proj.reshape(N * T, A).T @ q.reshape(N * T, H)
+    dWk = dk_proj.reshape(N * S, A).T @ k.reshape(N * S, H)
+    return dq, dk, dWq, dWk, dv'''),
+    ],
+)
+
+WORKBOOKS = [WB1, WB2, WB3, WB4, WB5, WB6, WB8]
 
 
 def build(wb: dict) -> nbformat.NotebookNode:

@@ -30,37 +30,48 @@ numerical derivatives of your forward pass.
 The functions, each with the reference it is compared with (same signature,
 same cache layout):
 
-=========================  ================================================
-name                       reference
-=========================  ================================================
-``rnn_step_forward``       :func:`minirnn.functional.rnn_step_forward`
-``rnn_step_backward``      :func:`minirnn.functional.rnn_step_backward`
-``rnn_forward``            :func:`minirnn.functional.rnn_forward`
-``rnn_backward``           :func:`minirnn.functional.rnn_backward`
-``linear_forward``         :func:`minirnn.functional.linear_forward`
-``linear_backward``        :func:`minirnn.functional.linear_backward`
-``embedding_forward``      :func:`minirnn.functional.embedding_forward`
-``embedding_backward``     :func:`minirnn.functional.embedding_backward`
-``softmax_cross_entropy``  :func:`minirnn.losses.softmax_cross_entropy`
-``batches``                :func:`minirnn.batching.batches`
-``grad_norm``              :func:`minirnn.optim.grad_norm`
-``clip_grad_norm``         :func:`minirnn.optim.clip_grad_norm`
-``lstm_step_forward``      :func:`minirnn.lstm.lstm_step_forward`
-``lstm_step_backward``     :func:`minirnn.lstm.lstm_step_backward`
-=========================  ================================================
+============================  ==================================================
+name                          reference
+============================  ==================================================
+``rnn_step_forward``          :func:`minirnn.functional.rnn_step_forward`
+``rnn_step_backward``         :func:`minirnn.functional.rnn_step_backward`
+``rnn_forward``               :func:`minirnn.functional.rnn_forward`
+``rnn_backward``              :func:`minirnn.functional.rnn_backward`
+``linear_forward``            :func:`minirnn.functional.linear_forward`
+``linear_backward``           :func:`minirnn.functional.linear_backward`
+``embedding_forward``         :func:`minirnn.functional.embedding_forward`
+``embedding_backward``        :func:`minirnn.functional.embedding_backward`
+``softmax_cross_entropy``     :func:`minirnn.losses.softmax_cross_entropy`
+``batches``                   :func:`minirnn.batching.batches`
+``grad_norm``                 :func:`minirnn.optim.grad_norm`
+``clip_grad_norm``            :func:`minirnn.optim.clip_grad_norm`
+``lstm_step_forward``         :func:`minirnn.lstm.lstm_step_forward`
+``lstm_step_backward``        :func:`minirnn.lstm.lstm_step_backward`
+``gru_step_forward``          :func:`minirnn.gru.gru_step_forward`
+``gru_step_backward``         :func:`minirnn.gru.gru_step_backward`
+``dot_scores_forward``        :func:`minirnn.attention.dot_scores_forward`
+``dot_scores_backward``       :func:`minirnn.attention.dot_scores_backward`
+``additive_scores_forward``   :func:`minirnn.attention.additive_scores_forward`
+``additive_scores_backward``  :func:`minirnn.attention.additive_scores_backward`
+``masked_softmax_forward``    :func:`minirnn.attention.masked_softmax_forward`
+``masked_softmax_backward``   :func:`minirnn.attention.masked_softmax_backward`
+``context_forward``           :func:`minirnn.attention.context_forward`
+``context_backward``          :func:`minirnn.attention.context_backward`
+============================  ==================================================
 
 The workbooks (``notebooks/workbook/``) ask for these functions chapter by
 chapter. Adding a function is one spec: :func:`forward_spec` /
 :func:`backward_spec` for a pure ``x_forward(...) -> (out, cache)`` /
 ``x_backward(dout, cache)`` pair (see :mod:`minirnn.workbook.lstm` for one
-with gate blocks), passed to :func:`register`; add it to the table above.
+with gate blocks, :mod:`minirnn.workbook.gru` for one with two biases), passed to
+:func:`register`; add it to the table above.
 """
 
 from __future__ import annotations
 
 # Each module registers its functions; imported in the order of the chapters.
 # isort: off
-from . import rnn, lm, clipping, lstm  # noqa: F401
+from . import rnn, lm, clipping, lstm, gru, attention  # noqa: F401
 # isort: on
 from ._report import Problem, Result
 from ._run import check

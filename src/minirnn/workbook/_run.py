@@ -296,9 +296,12 @@ def _cache_problem(spec: Spec, want: tuple, got) -> str:
     if len(got) != len(want):
         return f"{len(got)} entries; {backward} reads {len(want)}: {layout}"
     for i, (name, w, g) in enumerate(zip(spec.cache, want, got, strict=True)):
-        same = (isinstance(g, np.ndarray) and g.shape == np.shape(w)
-                and (close(g, w) if np.issubdtype(g.dtype, np.floating)
-                     else np.array_equal(g, w)))
+        if not isinstance(w, np.ndarray):          # a number in the cache (a scale)
+            same = isinstance(g, (int, float, np.number)) and close(g, w)
+        else:
+            same = (isinstance(g, np.ndarray) and g.shape == np.shape(w)
+                    and (close(g, w) if np.issubdtype(g.dtype, np.floating)
+                         else np.array_equal(g, w)))
         if not same:
             return (f"entry {i} should be {name}; keep the layout {layout}, the one "
                     f"{backward} reads")

@@ -176,7 +176,7 @@ def _symbols_of(*axes_lists) -> tuple[str, ...]:
             base = re.sub(r"^\d+", "", a)
             if base not in seen:
                 seen.append(base)
-    order = ["N", "T", "D", "H", "V", "E", "in", "out"]
+    order = ["N", "T", "S", "D", "H", "A", "V", "E", "in", "out"]
     return tuple(sorted(seen, key=lambda s: order.index(s) if s in order else len(order)))
 
 

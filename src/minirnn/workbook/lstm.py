@@ -13,9 +13,8 @@ backward: the sigmoid derivative of the gates or tanh' of g or of c missing,
 ``dc`` without the path through h_t or without ``dc_next``, ``dc_prev``
 without the forget gate, ``dWh`` paired with ``h_next``.
 
-A GRU (gates (r, z, n), two biases) is added the same way: a
-:func:`~minirnn.workbook.forward_spec` with ``blocks={"3H": ("r", "z", "n")}``
-and a :func:`~minirnn.workbook.backward_spec`.
+The GRU (:mod:`minirnn.workbook.gru`) is specified the same way, with
+``blocks={"3H": ("r", "z", "n")}``.
 """
 
 from __future__ import annotations

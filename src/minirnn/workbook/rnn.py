@@ -10,10 +10,11 @@ recognised:
   twice, ``h_prev @ Wh`` without the transpose, ``h_prev`` ignored, ``h0``
   ignored, the state not carried from step to step;
 - one backward step: tanh' missing, taken at ``h_prev``, written ``1 - h`` or
-  ``1 - tanh(h)**2``; ``dWh`` paired with ``h_next``; ``dh_prev`` without tanh';
-- BPTT: ``dh_next`` not carried back, tanh' taken one step early, ``dWh``
-  paired with ``h_t``, the loop running forward in time, ``dh0`` one step too
-  late, a weight gradient holding one step's term only.
+  ``1 - tanh(h)**2``; ``dWh`` paired with ``h_next``; ``dh_prev`` without tanh'
+  or sent back through ``Wh.T``;
+- BPTT: ``dh_next`` not carried back or sent back through ``Wh.T``, tanh' taken
+  one step early, ``dWh`` paired with ``h_t``, the loop running forward in time,
+  ``dh0`` one step too late, a weight gradient holding one step's term only.
 """
 
 from __future__ import annotations
@@ -54,13 +55,13 @@ register(forward_spec(
     ]))
 
 
-def _step_grads(d, deriv="h_next", dWh_with="h_prev", dh_prev_raw=False):
+def _step_grads(d, deriv="h_next", dWh_with="h_prev", dh_prev_raw=False, Wh_T=False):
     x, h_prev, Wx, Wh, h_next = d.cache
     dh_next = d.upstream["dh_next"]
     slope = {"h_next": 1.0 - h_next ** 2, "none": 1.0, "h_prev": 1.0 - h_prev ** 2,
              "linear": 1.0 - h_next, "twice": 1.0 - np.tanh(h_next) ** 2}[deriv]
     da = dh_next * slope
-    return {"dx": da @ Wx, "dh_prev": (dh_next if dh_prev_raw else da) @ Wh,
+    return {"dx": da @ Wx, "dh_prev": (dh_next if dh_prev_raw else da) @ (Wh.T if Wh_T else Wh),
             "dWx": da.T @ x, "dWh": da.T @ (h_next if dWh_with == "h_next" else h_prev),
             "db": da.sum(axis=0)}
 
@@ -82,6 +83,9 @@ register(backward_spec(
         Mistake("dh_prev skips the tanh derivative: dh_prev = da @ Wh with "
                 "da = dh_next * (1 - h_next**2)",
                 lambda d: {"dh_prev": _step_grads(d, dh_prev_raw=True)["dh_prev"]}),
+        Mistake("dh_prev = da @ Wh.T sends the gradient back through W_h transposed; the "
+                "forward computed h_prev @ Wh.T, so dh_prev = da @ Wh",
+                lambda d: {"dh_prev": _step_grads(d, Wh_T=True)["dh_prev"]}),
     ]))
 
 
@@ -118,7 +122,7 @@ register(forward_spec(
 
 
 def _bptt(d, carry=True, deriv="h_t", dWh_with="h_prev", loop="backward", term=None,
-          dh0_late=False):
+          dh0_late=False, Wh_T=False):
     """BPTT with one thing changed (the flags); the right version with no flag set."""
     xs, h0, Wx, Wh, hs = d.cache
     dhs = d.upstream["dhs"]
@@ -134,7 +138,7 @@ def _bptt(d, carry=True, deriv="h_t", dWh_with="h_prev", loop="backward", term=N
         slope = {"h_t": 1.0 - hs[:, t] ** 2, "none": 1.0,
                  "h_prev": 1.0 - h_prevs[:, t] ** 2, "wrapped": 1.0 - wrapped[:, t] ** 2}[deriv]
         das[:, t] = dh_t * slope
-        dh_next = das[:, t] @ Wh
+        dh_next = das[:, t] @ (Wh.T if Wh_T else Wh)
         if t == 0:
             dh_first = dh_t
     steps = range(T) if term is None else [term % T]
@@ -167,6 +171,9 @@ register(backward_spec(
         Mistake("dWh pairs da_t with h_t; the forward multiplied W_h by h_{t-1} (h0 at "
                 "t = 0) (a value from the wrong time step)",
                 lambda d: _only(["dWh"], _bptt(d, dWh_with="h_t"))),
+        Mistake("dh_next = da_t @ Wh.T sends the gradient back through W_h transposed; the "
+                "forward computed h_prev @ Wh.T, so dh_next = da_t @ Wh",
+                lambda d: _bptt(d, Wh_T=True)),
         Mistake("the loop runs forward in time; BPTT goes from t = T-1 down to 0: "
                 "for t in reversed(range(T))", lambda d: _bptt(d, loop="forward")),
         Mistake("dh0 is the gradient of h_0, one step too late: pass it through step 0 "
