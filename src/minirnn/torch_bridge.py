@@ -4,17 +4,17 @@ minirnn's layers use PyTorch's layout on purpose (weights are (out, in), the
 LSTM's gate blocks are stacked in the order i, f, g, o, the GRU's in the order
 r, z, n), so moving a model across is a copy, not a conversion:
 
-============================  ==========================================
-minirnn                       PyTorch
-============================  ==========================================
-``RNN.params["Wx"]`` (H, D)   ``nn.RNN.weight_ih_l0``
-``RNN.params["Wh"]`` (H, H)   ``nn.RNN.weight_hh_l0``
-``RNN.params["b"]`` (H,)      ``bias_ih_l0 + bias_hh_l0`` (see below)
-``LSTM`` (4H, D), (4H, H)     ``nn.LSTM``, the same names
-``GRU.params["Wx"]``, ``"Wh"``  ``nn.GRU.weight_ih_l0``, ``weight_hh_l0``
-``GRU.params["bx"]``, ``"bh"``  ``nn.GRU.bias_ih_l0``, ``bias_hh_l0`` (both kept)
-``RNNLM`` embed / rnn / out   :class:`TorchRNNLM` embed / rnn / out
-============================  ==========================================
+=================================  ==========================================
+minirnn                            PyTorch
+=================================  ==========================================
+``RNN.params["Wx"]`` (H, D)        ``nn.RNN.weight_ih_l0``
+``RNN.params["Wh"]`` (H, H)        ``nn.RNN.weight_hh_l0``
+``RNN.params["b"]`` (H,)           ``bias_ih_l0 + bias_hh_l0`` (see below)
+``LSTM`` (4H, D), (4H, H)          ``nn.LSTM``, the same names
+``GRU.params["Wx"]``, ``["Wh"]``   ``nn.GRU.weight_ih_l0``, ``weight_hh_l0``
+``GRU.params["bx"]``, ``["bh"]``   ``bias_ih_l0``, ``bias_hh_l0`` (both kept)
+``RNNLM`` embed / rnn / out        :class:`TorchRNNLM` embed / rnn / out
+=================================  ==========================================
 
 **The two biases.** PyTorch adds two bias vectors, ``b_ih`` and ``b_hh``, at
 every step; only their sum matters, and minirnn keeps that sum as one ``b``.
