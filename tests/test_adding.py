@@ -89,3 +89,23 @@ def test_train_adding_clips_and_stops_on_divergence():
     assert mr.grad_norm(model.grads) == pytest.approx(1e-3, rel=1e-9)
     with pytest.raises(ValueError, match="T must be at least 2"):
         make_adding(3, 1)
+
+
+def test_shipped_trained_lstm_loads_checked_and_reproduces_its_provenance(monkeypatch):
+    from minirnn.tasks import adding
+
+    model, prov = adding.load_trained_lstm()
+    assert prov["script"] == "benchmarks/train_adding_lstm.py"
+    for k, v in adding.TRAINED_LSTM_SETTINGS.items():
+        assert prov[k] == v, k
+    assert model.rnn.params["Wx"].dtype == np.float64 and model.rnn.hidden_size == 16
+    xs, y = adding.make_adding(prov["eval_size"], prov["T"], seed=prov["eval_seed"])
+    mse = float(np.mean((model.predict(xs) - y) ** 2))
+    assert mse == pytest.approx(prov["held_out_mse"], abs=2e-5)   # trained in float32
+    assert mse < 0.01 * prov["baseline_mse"]
+    m32, _ = adding.load_trained_lstm(dtype=np.float32)
+    assert m32.rnn.params["Wh"].dtype == np.float32
+    np.testing.assert_array_equal(m32.rnn.params["Wh"], model.rnn.params["Wh"])
+    monkeypatch.setattr(adding, "TRAINED_LSTM_SHA256", "0" * 64)
+    with pytest.raises(ValueError, match="is damaged or was edited"):
+        adding.load_trained_lstm()

@@ -164,7 +164,7 @@ def _bib_keys():
 def _citations():
     """(source file, key) for every {cite:...} role in the chapters and book pages."""
     found = []
-    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for nb_path in book_checks.notebook_paths():
         nb = nbformat.read(nb_path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":

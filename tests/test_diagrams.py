@@ -123,6 +123,20 @@ def test_io_pattern_positions():
         p.get_x() for p in _patches(ax, "output"))
 
 
+@pytest.mark.parametrize("pattern,steps,inputs,outputs", [
+    # every label carries the step at which it enters or leaves the RNN
+    ("many-to-one", 3, ["$x_{0}$", "$x_{1}$", "$x_{2}$"], [r"$\hat y_{2}$"]),
+    ("one-to-many", 3, ["$x_{0}$"], [r"$\hat y_{0}$", r"$\hat y_{1}$", r"$\hat y_{2}$"]),
+    ("many-to-many", 2, ["$x_{0}$", "$x_{1}$"], [r"$\hat y_{0}$", r"$\hat y_{1}$"]),
+    # the decoder counts its own steps from 0
+    ("encoder-decoder", 2, ["$x_{0}$", "$x_{1}$"], [r"$\hat y_{0}$", r"$\hat y_{1}$"]),
+])
+def test_io_pattern_labels_name_the_time_step(pattern, steps, inputs, outputs):
+    ax = diagrams.draw_io_pattern(pattern, steps=steps)
+    assert _labels(ax, "input-label") == inputs
+    assert _labels(ax, "output-label") == outputs
+
+
 def test_io_pattern_rejects_unknown_pattern():
     with pytest.raises(ValueError, match="pattern must be one of .* got 'two-to-two'"):
         diagrams.draw_io_pattern("two-to-two")

@@ -20,17 +20,26 @@ def test_ch1_ex_params_does_not_depend_on_sequence_length():
 
 
 def test_ch1_ex_no_recurrence_forgets_the_pulse_at_once():
-    # ch1-ex-no-recurrence: with W_h = 0 only the pulse row is non-zero.
+    # ch1-ex-no-recurrence: with W_h = 0 only the pulse row is non-zero. The solution runs
+    # the reader's step in a loop; rnn_step_forward is what it is checked against.
     pulse = np.zeros((1, 12, 1))
     pulse[0, 2, 0] = 2.0
     rnn = mr.RNN(1, 8, seed=0)
     remembered = rnn.forward(pulse)
     assert np.all(np.abs(remembered[0, 3:]).sum(axis=1) > 0)  # with W_h: an echo after step 2
-    rnn.params["Wh"][...] = 0.0
-    hs = rnn.forward(pulse)
-    direct = np.tanh(pulse @ rnn.params["Wx"].T + rnn.params["b"])
+    Wx, b = rnn.params["Wx"], rnn.params["b"]
+    assert np.all(b == 0)                                      # "since b = 0"
+    h, states = np.zeros((1, 8)), []
+    for t in range(pulse.shape[1]):
+        h, _ = mr.rnn_step_forward(pulse[:, t], h, Wx, np.zeros((8, 8)), b)
+        states.append(h)
+    hs = np.stack(states, axis=1)
+    assert hs.shape == (1, 12, 8)
+    direct = np.tanh(pulse @ Wx.T + b)
     np.testing.assert_allclose(hs, direct, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(np.flatnonzero(np.abs(hs[0]).sum(axis=1)), [2])
+    rnn.params["Wh"][...] = 0.0                                # the layer agrees
+    np.testing.assert_allclose(rnn.forward(pulse), hs, rtol=1e-12, atol=1e-15)
 
 
 def test_ch1_ex_shapes_of_a_sentiment_classifier():

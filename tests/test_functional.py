@@ -149,3 +149,9 @@ def test_linear_functions_gradient_check(shape, rng):
         return float(np.sum(mr.linear_forward(x, W, b)[0] * G))
 
     assert mr.gradient_check(f, {"x": x, "W": W, "b": b}, {"x": dx, "W": dW, "b": db}) < 1e-8
+
+
+def test_wx_in_the_d_by_h_layout_gets_a_hint(rng):
+    x, h = np.zeros((2, 3)), np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"is Wx stored as \(D, H\).*pass Wx.T"):
+        mr.rnn_step_forward(x, h, np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))

@@ -37,8 +37,9 @@ def test_step_graph_has_the_four_operations_and_the_arrays():
     nodes = {k: t.get_text() for k, t in _texts(ax, "node:").items()}
     ops = sorted(nodes[k] for k in ("matmul_x", "matmul_h", "add", "tanh"))
     assert ops == ["+", "MatMul", "MatMul", "tanh"]
-    for name, label in [("x_t", "x_t"), ("W_x", "W_x"), ("h_prev", "h_{t-1}"),
-                        ("W_h", "W_h"), ("b", "b"), ("h_t", "h_t")]:
+    # a batch at one step is a bold capital, as on the notation page
+    for name, label in [("x_t", r"\mathbf{X}_t"), ("W_x", "W_x"), ("h_prev", r"\mathbf{H}_{t-1}"),
+                        ("W_h", "W_h"), ("b", "b"), ("h_t", r"\mathbf{H}_t")]:
         assert label in nodes[name]
     # nine edges: x_t, W_x, h_{t-1}, W_h into the MatMuls, their outputs and b into +,
     # a_t into tanh, h_t out
@@ -47,7 +48,7 @@ def test_step_graph_has_the_four_operations_and_the_arrays():
     assert len(edges) == 9
     assert "(N, D)" in edges["x_t"] and "(H, D)" in edges["W_x"]
     assert "(H, H)" in edges["W_h"] and "(H,)" in edges["b"]
-    assert "a_t" in edges["a_t"] and "(N, H)" in edges["a_t"]
+    assert r"\mathbf{A}_t" in edges["a_t"] and "(N, H)" in edges["a_t"]
     assert "(N, H)" in edges["h_t"]
     assert not _texts(ax, "grad:")           # no backward labels unless asked
     assert ax.get_title()
@@ -58,11 +59,14 @@ def test_step_graph_backward_labels_are_on_every_edge_in_another_colour():
     grads = _texts(ax, "grad:")
     edges = _texts(ax, "edge:")
     assert grads.keys() == edges.keys()
-    expected = {"x_t": "dx_t", "W_x": "dW_x", "h_prev": "dh_{t-1}", "W_h": "dW_h",
-                "b": "db", "a_t": "da_t", "h_t": "dh_t", "xWx": "da_t", "hWh": "da_t"}
+    dA = r"d\mathbf{A}_t"
+    expected = {"x_t": r"d\mathbf{X}_t = " + dA + r"\,W_x", "W_x": "dW_x", "W_h": "dW_h",
+                "b": "db", "a_t": dA + " = ", "h_t": r"d\mathbf{H}_t", "xWx": dA, "hWh": dA,
+                # what the step sends back towards H_{t-1}: only the recurrent part
+                "h_prev": dA + r"\,W_h"}
     for edge, sym in expected.items():
         assert sym in grads[edge].get_text()
-    assert "1 - h_t^2" in grads["a_t"].get_text()        # the tanh derivative
+    assert r"1 - \mathbf{H}_t^2" in grads["a_t"].get_text()    # the tanh derivative
     assert r"\sum_n" in grads["b"].get_text()             # bias sums over the batch
     for t in grads.values():
         assert to_rgba(t.get_color()) == to_rgba(BACKWARD_COLOR)
@@ -90,31 +94,40 @@ def test_unrolled_backward_has_one_cell_loss_and_weight_term_per_step(T):
     assert {f"loss{t}" for t in range(T)} <= nodes.keys()
     assert sum(k.startswith("step") for k in nodes) == T
     assert nodes["step0"].get_text() == "step 0"
-    assert "h_{-1}" in nodes["h0"].get_text()
+    assert r"\mathbf{H}_{-1}" in nodes["h0"].get_text()
     assert "W_h" in nodes and r"\sum_{t=0}^{T-1}" in nodes["W_h"].get_text()
     grads = _texts(ax, "grad:")
-    # dh flows back from every step t to t-1 (dh_{T-2} .. dh_{-1}), one W_h term per step
-    assert {f"dh{t}" for t in range(-1, T - 1)} == {k for k in grads if k.startswith("dh")}
+    # every step t sends dA_t W_h back to step t-1 (into h_{-1}: all of dH_{-1}),
+    # and adds one term to the gradient of W_h
+    assert {f"back{t}" for t in range(T)} == {k for k in grads if k.startswith("back")}
+    for t in range(T):
+        assert rf"d\mathbf{{A}}_{{{t}}} W_h" in grads[f"back{t}"].get_text()
+    assert r"d\mathbf{H}_{-1}" in grads["back0"].get_text()
+    assert not any(r"d\mathbf{H}" in grads[f"back{t}"].get_text() for t in range(1, T))
     assert {f"dWh{t}" for t in range(T)} <= grads.keys()
     assert "dW_h^{(0)}" in grads["dWh0"].get_text()
-    assert "dh_{-1}" in grads["dh-1"].get_text()
+    # the loss of every step reaches it directly from above
+    assert all(rf"\partial \ell_{{{t}}}" in grads[f"dl{t}"].get_text() for t in range(T))
     assert all(to_rgba(g.get_color()) == to_rgba(BACKWARD_COLOR) for g in grads.values())
     gids = [a.get_gid() for a in _arrows(ax)]
     assert not any(g.startswith("cut:") for g in gids)
-    assert sum(g.startswith("arrow:dh") for g in gids) == T
+    assert sum(g.startswith("arrow:back") for g in gids) == T
     assert str(T) in ax.get_title()
 
 
 def test_unrolled_backward_marks_the_window_boundaries():
     ax = draw_unrolled_backward(6, window=2)
     gids = [a.get_gid() for a in _arrows(ax)]
-    # windows {0,1}, {2,3}, {4,5}: the arrows into steps 2 and 4 would carry dh_1 and
-    # dh_3 back over a boundary, so those two are cut and the other four are not
-    assert sorted(g for g in gids if g.startswith("cut:")) == ["cut:dh1", "cut:dh3"]
-    assert sum(g.startswith("arrow:dh") for g in gids) == 4
+    # windows {0,1}, {2,3}, {4,5}: steps 2 and 4 would send dA_2 W_h and dA_4 W_h back
+    # over a boundary, so those two are cut and the other four are not
+    assert sorted(g for g in gids if g.startswith("cut:")) == ["cut:back2", "cut:back4"]
+    assert sum(g.startswith("arrow:back") for g in gids) == 4
+    # only the recurrent part is cut: the loss terms of steps 1 and 3, just before the
+    # boundaries, still reach their steps
+    assert {"arrow:dl1", "arrow:dl3"} <= set(gids)
     # the forward h arrows still cross every boundary
     assert {f"arrow:h{t}" for t in range(-1, 5)} <= set(gids)
-    assert sorted(line.get_gid() for line in ax.lines) == ["cut:line1", "cut:line3"]
+    assert sorted(line.get_gid() for line in ax.lines) == ["cut:line2", "cut:line4"]
     assert "k = 2" in ax.get_title()
 
 
@@ -183,7 +196,7 @@ def test_the_collision_check_can_fail():
     ax.plot([ax.get_xlim()[0], ax.get_xlim()[1]], [2.7 - 0.45] * 2, gid="through-dh")
     bad = _collisions(ax)
     assert any("intruder" in pair for pair in bad)
-    assert ("grad:dh0", "through-dh") in bad
+    assert ("grad:back1", "through-dh") in bad
 
 
 def test_unrolled_backward_rejects_bad_sizes():

@@ -38,7 +38,7 @@ class SpySGD(mr.SGD):
         super().step(params, grads)
 
 
-@pytest.mark.parametrize("H,small", [(4, True), (128, False)])
+@pytest.mark.parametrize("H,small", [(4, True), (256, False)])
 def test_small_training_steps_use_one_thread_others_leave_blas_alone(H, small, tp):
     N = 16
     model = mr.RNNLM(5, 3, H, seed=0)

@@ -468,3 +468,106 @@ def test_bridge_without_torch_says_how_to_install_it():
     assert r.returncode == 0, r.stderr
     assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in r.stdout
     assert "minirnn[" not in r.stdout          # minirnn is on no package index
+
+
+# ------------------------------------------------------ attention and padding (chapter 8)
+@pytest.mark.parametrize("N,T,S,H", SHAPES)
+@pytest.mark.parametrize("masked", [False, True])
+def test_dot_attention_is_torch_scaled_dot_product_attention(N, T, S, H, masked, rng):
+    """Scores q.k / sqrt(H), masked softmax, context: PyTorch's SDPA with its default scale."""
+    q, k = rng.standard_normal((N, T, H)), rng.standard_normal((N, S, H))
+    lengths = rng.integers(1, S + 1, size=N)
+    mask = (np.arange(S) < lengths[:, None]) if masked else None
+    layer = mr.Attention(H, score="dot")
+    m = layer.forward(q, k, mask)
+    G = rng.standard_normal(m.shape)
+    dq, dk = layer.backward(G)
+
+    q_t, k_t = _t(q, True), _t(k, True)
+    attn_mask = None if mask is None else torch.tensor(mask[:, None, :])   # True = attend
+    m_t = torch.nn.functional.scaled_dot_product_attention(q_t, k_t, k_t, attn_mask=attn_mask)
+    (m_t * _t(G)).sum().backward()
+    np.testing.assert_allclose(m, _np(m_t), **TOL)
+    np.testing.assert_allclose(dq, _np(q_t.grad), **TOL)
+    np.testing.assert_allclose(dk, _np(k_t.grad), **TOL)
+    # the scores alone, with SDPA's explicit scale argument
+    u, _ = mr.dot_scores_forward(q, k, scale=0.5)
+    np.testing.assert_allclose(u, _np(q_t @ k_t.transpose(1, 2)) * 0.5, **TOL)
+
+
+def test_multihead_attention_masks_are_the_opposite_of_our_mask(rng):
+    """nn.MultiheadAttention ignores keys where key_padding_mask (or attn_mask) is True;
+    minirnn's mask is True at the real positions. With identity projections and one head
+    the two compute the same context."""
+    N, T, S, H = 2, 3, 4, 5
+    q, k = rng.standard_normal((N, T, H)), rng.standard_normal((N, S, H))
+    mask = np.array([[True, True, True, False], [True, False, False, False]])
+    mha = torch.nn.MultiheadAttention(H, num_heads=1, bias=False, batch_first=True,
+                                      dtype=torch.float64)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.cat([torch.eye(H, dtype=torch.float64)] * 3))
+        mha.out_proj.weight.copy_(torch.eye(H, dtype=torch.float64))
+    out, weights = mha(_t(q), _t(k), _t(k), key_padding_mask=torch.tensor(~mask))
+    layer = mr.Attention(H)
+    np.testing.assert_allclose(layer.forward(q, k, mask), _np(out), **TOL)
+    np.testing.assert_allclose(layer.weights, _np(weights), **TOL)
+    # nn.MultiheadAttention's boolean attn_mask is True where attending is NOT allowed:
+    # the opposite of scaled_dot_product_attention's attn_mask and of minirnn's mask
+    per_query = np.broadcast_to(mask[:, None, :], (N, T, S))
+    out, weights = mha(_t(q), _t(k), _t(k), attn_mask=torch.tensor(~per_query))
+    np.testing.assert_allclose(layer.forward(q, k, per_query), _np(out), **TOL)
+    np.testing.assert_allclose(layer.weights, _np(weights), **TOL)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_state_at_last_real_step_is_torch_packed_h_n(cell, rng):
+    """PyTorch runs a packed sequence for its own length: h_n is the state after each
+    row's last real step, which minirnn reads with state_at(layer, lengths - 1)."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+    layer = mr.RNN(3, 4, seed=0) if cell == "rnn" else mr.LSTM(3, 4, seed=0)
+    xs = rng.standard_normal((4, 6, 3))
+    lengths = np.array([6, 2, 5, 1])
+    layer.forward(xs)
+    state = mr.recurrent.state_at(layer, lengths - 1)
+    module = tb.rnn_to_torch(layer) if cell == "rnn" else tb.lstm_to_torch(layer)
+    packed = pack_padded_sequence(_t(xs), torch.tensor(lengths), batch_first=True,
+                                  enforce_sorted=False)
+    _, final = module(packed)
+    if cell == "rnn":
+        np.testing.assert_allclose(state, _np(final)[0], **TOL)
+        # without packing, h_n is the state after the padding: different
+        assert not np.allclose(_np(module(_t(xs))[1])[0], state)
+    else:
+        np.testing.assert_allclose(state[0], _np(final[0])[0], **TOL)
+        np.testing.assert_allclose(state[1], _np(final[1])[0], **TOL)
+
+
+def test_packed_bidirectional_backward_half_starts_at_the_last_real_step(rng):
+    """With a packed batch, each direction runs over the real steps only: the backward
+    half's final state is the same as for the row alone, unpadded (chapter 8)."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+    torch.manual_seed(0)
+    bi = torch.nn.RNN(3, 4, batch_first=True, bidirectional=True, dtype=torch.float64)
+    xs = _t(rng.standard_normal((3, 5, 3)))
+    lengths = [5, 2, 3]
+    _, h_n = bi(pack_padded_sequence(xs, torch.tensor(lengths), batch_first=True,
+                                     enforce_sorted=False))
+    _, h_padded = bi(xs)
+    for n, L in enumerate(lengths):
+        _, alone = bi(xs[n:n + 1, :L])
+        np.testing.assert_allclose(_np(h_n[:, n]), _np(alone[:, 0]), **TOL)
+        if L < 5:       # unpacked, the backward half has read the padding last
+            assert not np.allclose(_np(h_padded[1, n]), _np(alone[1, 0]))
+
+
+def test_masked_loss_is_cross_entropy_with_ignore_index(rng):
+    logits = rng.standard_normal((3, 4, 6))
+    y = rng.integers(0, 5, size=(3, 4))
+    y[1, 2:], y[2, 1:] = 5, 5                       # 5 marks padding
+    loss, dlogits = mr.softmax_cross_entropy(logits, y, y != 5)
+    logits_t = _t(logits, True)
+    loss_t = torch.nn.functional.cross_entropy(logits_t.reshape(-1, 6), torch.tensor(y).ravel(),
+                                               ignore_index=5)
+    loss_t.backward()
+    assert loss == pytest.approx(loss_t.item(), abs=1e-12)
+    np.testing.assert_allclose(dlogits, _np(logits_t.grad), **TOL)

@@ -29,6 +29,15 @@ ASSET_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_st
 SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 
 
+# ------------------------------------------------------------------------ notebooks
+
+def notebook_paths(root: Path = ROOT) -> list[Path]:
+    """Every notebook of the course: notebooks/*.ipynb and those in its subfolders
+    (the workbook), without Jupyter's checkpoint copies."""
+    return sorted(p for p in (root / "notebooks").rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
+
+
 # --------------------------------------------------------------------------- config
 
 def load_config(root: Path = ROOT) -> dict:

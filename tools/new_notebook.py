@@ -13,6 +13,13 @@ import yaml
 _CONFIG = Path(__file__).resolve().parent.parent / "_config.yml"
 _REPO = yaml.safe_load(_CONFIG.read_text(encoding="utf-8"))["repository"]
 SOURCE = f"git+{_REPO['url'].rstrip('/')}@{_REPO.get('branch', 'main')}"
+# What the cell installs is the release wheel: pip clones the branch and builds
+# a wheel from that checkout with the same pyproject.toml (PEP 517, setuptools),
+# and `make release-check` builds "minirnn @ git+file://<checkout>@HEAD" the
+# same way and checks that it holds the same files, byte for byte, as the
+# wheel of `python -m build`. No version pin on numpy or anything else: the
+# install must leave Colab's packages alone (`make colab-check` checks that),
+# or Colab asks for a runtime restart.
 COLAB_CELL = f'''# In Colab (and only there) install minirnn from the course repository.
 import subprocess
 import sys

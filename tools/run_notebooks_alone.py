@@ -1,7 +1,7 @@
 """Run each chapter notebook alone in an empty temporary folder (the Colab situation).
 
 Usage: python tools/run_notebooks_alone.py [notebooks/NN_name.ipynb ...]
-       (default: every notebook in notebooks/)
+       (default: every notebook in notebooks/ and its subfolders)
 
 Colab fetches one .ipynb into /content and nothing else of the repository:
 a notebook that reads a file by relative path, or finds minirnn through
@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import book_checks
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> int:
     os.environ.pop("PYTHONPATH", None)
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ.pop("MPLBACKEND", None)
-    paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p) for p in argv] or book_checks.notebook_paths()
     failed = 0
     for path in paths:
         start = time.perf_counter()

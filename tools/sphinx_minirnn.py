@@ -37,10 +37,12 @@ GROUPS = [
      m.startswith(f"{PACKAGE}.plot.")),
     ("Data sets: `minirnn.tasks`", lambda m: m == f"{PACKAGE}.tasks" or
      m.startswith(f"{PACKAGE}.tasks.")),
+    ("Build it yourself: `minirnn.workbook`", lambda m: m == f"{PACKAGE}.workbook" or
+     m.startswith(f"{PACKAGE}.workbook.")),
     ("The core", lambda m: True),
 ]
-ORDER = ["The core", "Figures: `minirnn.plot`", "Data sets: `minirnn.tasks`",
-         "Internal helpers"]
+ORDER = ["The core", "Build it yourself: `minirnn.workbook`", "Figures: `minirnn.plot`",
+         "Data sets: `minirnn.tasks`", "Internal helpers"]
 
 # Type words that numpy-style docstrings and annotations use and that have no
 # target in this book (there is no network for intersphinx).

@@ -22,6 +22,19 @@ from ._checks import check_float_array, check_token_ids
 
 
 # ---------------------------------------------------------------------------- one step
+def _check_rnn_weights(Wx, Wh, b, where):
+    """Wx (H, D), Wh (H, H), b (H,), with a hint when Wx arrives in the (D, H) layout."""
+    Wx = check_float_array(Wx, "Wx", ("H", "D"), where=where)
+    H, D = Wx.shape
+    if getattr(Wh, "shape", None) == (D, D) and D != H:
+        raise ValueError(f"{where}: Wx has shape {Wx.shape}, read as (H, D) = ({H}, {D}), "
+                         f"but Wh has shape {Wh.shape}: is Wx stored as (D, H), the layout of "
+                         "DLFS2 and CS231n? minirnn stores weights as (out, in); pass Wx.T")
+    Wh = check_float_array(Wh, "Wh", ("H", "H"), {"H": H}, where=where)
+    b = check_float_array(b, "b", ("H",), {"H": H}, where=where)
+    return Wx, Wh, b
+
+
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     """One RNN step: ``h_next = tanh(x @ Wx.T + h_prev @ Wh.T + b)``.
 
@@ -46,10 +59,8 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
         ``(x, h_prev, Wx, Wh, h_next)``, what the backward step needs.
     """
     where = "rnn_step_forward"
-    Wx = check_float_array(Wx, "Wx", ("H", "D"), where=where)
+    Wx, Wh, b = _check_rnn_weights(Wx, Wh, b, where)
     H, D = Wx.shape
-    Wh = check_float_array(Wh, "Wh", ("H", "H"), {"H": H}, where=where)
-    b = check_float_array(b, "b", ("H",), {"H": H}, where=where)
     x = check_float_array(x, "x", ("N", "D"), {"D": D}, where=where)
     h_prev = check_float_array(h_prev, "h_prev", ("N", "H"), {"N": x.shape[0], "H": H},
                                where=where)
@@ -118,10 +129,8 @@ def rnn_forward(xs, h0, Wx, Wh, b):
         ``(xs, h0, Wx, Wh, hs)``, what :func:`rnn_backward` needs.
     """
     where = "rnn_forward"
-    Wx = check_float_array(Wx, "Wx", ("H", "D"), where=where)
+    Wx, Wh, b = _check_rnn_weights(Wx, Wh, b, where)
     H, D = Wx.shape
-    Wh = check_float_array(Wh, "Wh", ("H", "H"), {"H": H}, where=where)
-    b = check_float_array(b, "b", ("H",), {"H": H}, where=where)
     xs = check_float_array(xs, "xs", ("N", "T", "D"), {"D": D}, where=where)
     N, T, _ = xs.shape
     h0 = check_float_array(h0, "h0", ("N", "H"), {"N": N, "H": H}, where=where)

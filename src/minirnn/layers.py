@@ -55,6 +55,18 @@ class Layer:
         return self._cache
 
 
+def merge_params(layers: dict) -> tuple[dict, dict]:
+    """The ``params`` and ``grads`` of named layers merged under ``"name.key"`` keys.
+
+    The values are the layers' own arrays (no copies), so an optimizer that
+    updates the merged ``params`` in place trains the layers. Models and the
+    stacked/bidirectional wrappers all build their dicts with this.
+    """
+    params = {f"{name}.{k}": v for name, layer in layers.items() for k, v in layer.params.items()}
+    grads = {f"{name}.{k}": v for name, layer in layers.items() for k, v in layer.grads.items()}
+    return params, grads
+
+
 class RNN(Layer):
     r"""A vanilla (Elman) RNN layer run over whole sequences.
 

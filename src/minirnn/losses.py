@@ -39,24 +39,34 @@ def softmax(z, axis: int = -1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def softmax_cross_entropy(logits, targets):
+def softmax_cross_entropy(logits, targets, mask=None):
     r"""Mean cross-entropy of softmax(logits) against integer targets, and its gradient.
 
     .. math:: L = -\frac{1}{NT} \sum_{n,t} \log \mathrm{softmax}(s_{n,t})[y_{n,t}]
 
+    (with a ``mask``: the sum over the counted positions only, divided by their number).
+
     Parameters
     ----------
     logits : ndarray, shape (N, T, V) or (N, V)
-        Scores s_t = W_y h_t + c for every position (or one per sequence).
+        Scores s_t = W_y h_t + b_y for every position (or one per sequence).
     targets : int ndarray, shape (N, T) or (N,)
         The correct class (next word) at every position, in ``[0, V)``.
+    mask : bool ndarray, same shape as targets, optional
+        False at positions that must not count: the padding after a shorter
+        target sequence. The loss is then the mean over the True positions
+        only, and the masked positions get a zero gradient (PyTorch's
+        ``ignore_index`` does the same by target value). Default: every
+        position counts.
 
     Returns
     -------
     loss : float
-        Mean negative log-probability per token; ``exp(loss)`` is the perplexity.
+        Mean negative log-probability per (counted) token; ``exp(loss)`` is the
+        perplexity.
     dlogits : ndarray, same shape as logits
-        ``(softmax(logits) - onehot(targets)) / (number of tokens)``.
+        ``(softmax(logits) - onehot(targets)) / (number of counted tokens)``,
+        zero at masked positions.
     """
     where = "softmax_cross_entropy"
     ndim = getattr(logits, "ndim", 0)
@@ -67,13 +77,26 @@ def softmax_cross_entropy(logits, targets):
     if targets.shape != logits.shape[:-1]:
         raise ValueError(f"{where}: targets must have shape {logits.shape[:-1]} (the logits' "
                          f"shape without the class axis V={V}), got {targets.shape}")
+    if mask is None:
+        keep = np.ones(targets.size, dtype=bool)
+    else:
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != targets.shape:
+            raise ValueError(f"{where}: mask must be a boolean array of the targets' shape "
+                             f"{targets.shape} (True = the position counts), got dtype "
+                             f"{mask.dtype} and shape {mask.shape}")
+        if not mask.any():
+            raise ValueError(f"{where}: mask is False everywhere: no position to average over")
+        keep = mask.ravel()
     flat = logits.reshape(-1, V)
     y = targets.ravel()
-    count = y.size
+    rows = np.arange(y.size)
+    count = int(keep.sum())               # the tokens that count; padding does not
     logp = log_softmax(flat, axis=1)
-    loss = float(-logp[np.arange(count), y].mean())
+    loss = float(-logp[rows[keep], y[keep]].sum() / count)
     dflat = np.exp(logp)                  # softmax, reusing the stable log-probabilities
-    dflat[np.arange(count), y] -= 1.0
+    dflat[rows, y] -= 1.0
+    dflat[~keep] = 0.0                    # a masked position does not touch the loss
     dflat /= count
     return loss, dflat.reshape(logits.shape)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import RNN
-from .lstm import LSTM
+from .lstm import LSTM, lstm_backward
 
 #: The recurrent layers by name.
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -42,6 +42,44 @@ def final_state(layer):
     return layer.h_n
 
 
+def state_at(layer, steps):
+    """The state after step ``steps[n]`` of row n in the last ``forward``: h, or (h, c).
+
+    With rows padded on the right and ``steps = lengths - 1``, this is each
+    row's state after its own last real input, not after the padding: what
+    PyTorch's recurrent layers return as ``h_n`` for a packed sequence. A
+    recurrent layer is causal, so its states at the real steps of a row are
+    the same with or without padding after them; only the state handed on
+    must be read at the right step.
+
+    Parameters
+    ----------
+    layer : recurrent layer, after ``forward``
+    steps : int ndarray, shape (N,)
+        One step per row, in ``[0, T)``.
+    """
+    cache = layer._need_cache("state_at")
+    hs = cache[-1]                      # the caches of rnn_forward and lstm_forward end with hs
+    N, T, _ = hs.shape
+    steps = _check_steps(steps, N, T, "state_at")
+    rows = np.arange(N)
+    if isinstance(layer, LSTM):
+        cs = cache[6]                   # lstm_forward's cache: (xs, h0, c0, Wx, Wh, gates, cs, hs)
+        return hs[rows, steps], cs[rows, steps]
+    return hs[rows, steps]
+
+
+def _check_steps(steps, N: int, T: int, where: str) -> np.ndarray:
+    steps = np.asarray(steps)
+    if steps.shape != (N,) or not np.issubdtype(steps.dtype, np.integer):
+        raise ValueError(f"{where}: steps must be an integer array of shape ({N},), one step "
+                         f"per row, got dtype {steps.dtype} and shape {steps.shape}")
+    if steps.size and (steps.min() < 0 or steps.max() >= T):
+        raise ValueError(f"{where}: steps must lie in [0, {T}), got values from {steps.min()} "
+                         f"to {steps.max()}")
+    return steps
+
+
 def forward_from(layer, xs, state):
     """``layer.forward(xs)`` starting from ``state`` (as :func:`final_state` returns it;
     None: the layer's default, zeros or the carried state)."""
@@ -53,15 +91,57 @@ def forward_from(layer, xs, state):
     return layer.forward(xs, state)
 
 
-def backward_to_state(layer, dhs, dstate=None):
+def backward_to_state(layer, dhs, dstate=None, steps=None):
     """``layer.backward(dhs)`` when the final state also reached the loss (with gradient
-    ``dstate``); returns ``(dxs, gradient of the initial state)``."""
-    dc_last = None
+    ``dstate``); returns ``(dxs, gradient of the initial state)``.
+
+    With ``steps`` (as for :func:`state_at`) the state that reached the loss is the one
+    after step ``steps[n]`` of row n, and its gradient enters there."""
+    dc_last = dc_state = None
     if dstate is not None:
-        dh_last, dc_last = dstate if isinstance(layer, LSTM) else (dstate, None)
+        dh_state, dc_state = dstate if isinstance(layer, LSTM) else (dstate, None)
         dhs = dhs.copy()
-        dhs[:, -1] += dh_last           # h_n is hs[:, -1]: its two gradients add
-    if isinstance(layer, LSTM):
-        dxs = layer.backward(dhs, dc_last)
-        return dxs, (layer.dh0, layer.dc0)
-    return layer.backward(dhs), layer.dh0
+        if steps is None:
+            dhs[:, -1] += dh_state      # h_n is hs[:, -1]: its two gradients add
+            dc_last, dc_state = dc_state, None
+        else:
+            N, T, _ = dhs.shape
+            steps = _check_steps(steps, N, T, "backward_to_state")
+            dhs[np.arange(N), steps] += dh_state     # h after step steps[n] is hs[n, steps[n]]
+    if not isinstance(layer, LSTM):
+        return layer.backward(dhs), layer.dh0
+    dxs = layer.backward(dhs, dc_last)
+    if dc_state is not None:
+        dxs = _add_cell_state_gradient(layer, dxs, dc_state, steps)
+    return dxs, (layer.dh0, layer.dc0)
+
+
+def _add_cell_state_gradient(layer, dxs, dc_state, steps):
+    """Add to an LSTM's gradients the part that comes from ``dc_state``, the gradient of
+    the cell state after step ``steps[n]`` of row n.
+
+    ``lstm_backward`` takes the gradient of the LAST cell state only (``dc_last``). The
+    backward pass is linear in the gradients that come in, so the part from a cell
+    state at an earlier step s is the backward pass of the first s + 1 steps with
+    ``dc_last`` set and no other gradient; the rows that share a step are done together.
+    """
+    xs, h0, c0, Wx, Wh, gates, cs, hs = layer._cache      # the cache of lstm_forward
+    dxs = dxs.copy()
+    dh0, dc0 = layer.dh0.copy(), layer.dc0.copy()
+    extra = {k: np.zeros_like(g) for k, g in layer.grads.items()}
+    for s in np.unique(steps):
+        r = np.flatnonzero(steps == s)
+        first = slice(0, s + 1)
+        part = (xs[r, first], h0[r], c0[r], Wx, Wh, gates[r, first], cs[r, first],
+                hs[r, first])
+        dxs_r, dh0_r, dc0_r, dWx, dWh, db = lstm_backward(np.zeros_like(hs[r, first]), part,
+                                                          dc_state[r])
+        dxs[r, first] += dxs_r
+        dh0[r] += dh0_r
+        dc0[r] += dc0_r
+        for k, g in (("Wx", dWx), ("Wh", dWh), ("b", db)):
+            extra[k] += g
+    for k, g in extra.items():
+        layer.grads[k] += g                                 # in place: models hold these
+    layer.dh0, layer.dc0 = dh0, dc0
+    return dxs

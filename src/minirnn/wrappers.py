@@ -17,13 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_dtype, check_float_array, check_positive_int
-from .layers import Layer
+from .layers import Layer, merge_params
 from .recurrent import check_cell, recurrent_layer
-
-
-def _flat(prefix: str, d: dict) -> dict:
-    """``{"Wx": a}`` -> ``{"prefix.Wx": a}``, keeping the same array objects."""
-    return {f"{prefix}.{k}": v for k, v in d.items()}
 
 
 class StackedRNN(Layer):
@@ -89,10 +84,7 @@ class StackedRNN(Layer):
         self.layers = [recurrent_layer(cell, D if i == 0 else H, H, seed=rng, stateful=stateful,
                                        dtype=self.dtype)
                        for i in range(K)]
-        self.params, self.grads = {}, {}
-        for i, layer in enumerate(self.layers):
-            self.params.update(_flat(str(i), layer.params))
-            self.grads.update(_flat(str(i), layer.grads))
+        self.params, self.grads = merge_params({str(i): la for i, la in enumerate(self.layers)})
         self.h_n = None
         self.dh0 = None
         self._cache = None
@@ -234,8 +226,7 @@ class BidirectionalRNN(Layer):
         rng = np.random.default_rng(seed)
         self.fwd = recurrent_layer(cell, D, H, seed=rng, dtype=self.dtype)
         self.bwd = recurrent_layer(cell, D, H, seed=rng, dtype=self.dtype)
-        self.params = {**_flat("fwd", self.fwd.params), **_flat("bwd", self.bwd.params)}
-        self.grads = {**_flat("fwd", self.fwd.grads), **_flat("bwd", self.bwd.grads)}
+        self.params, self.grads = merge_params({"fwd": self.fwd, "bwd": self.bwd})
         self.h_n = None
         self.dh0 = None
         self._cache = None

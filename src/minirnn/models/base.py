@@ -20,7 +20,7 @@ import contextlib
 import numpy as np
 
 from .._checks import check_float_array, check_positive_int, check_token_ids
-from ..layers import Layer
+from ..layers import Layer, merge_params
 from ..recurrent import recurrent_layer
 from ..wrappers import BidirectionalRNN, StackedRNN
 
@@ -35,10 +35,7 @@ class Model:
     def _register(self, **layers) -> None:
         """Keep the named layers (None is skipped) and merge their params/grads."""
         self.layers = {name: layer for name, layer in layers.items() if layer is not None}
-        self.params = {f"{name}.{k}": v for name, layer in self.layers.items()
-                       for k, v in layer.params.items()}
-        self.grads = {f"{name}.{k}": v for name, layer in self.layers.items()
-                      for k, v in layer.grads.items()}
+        self.params, self.grads = merge_params(self.layers)
 
     @property
     def num_params(self) -> int:

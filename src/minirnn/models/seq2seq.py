@@ -1,11 +1,12 @@
 r"""Encoder-decoder: many-to-many with input and output of any lengths.
 
 .. math::
-    h^{enc}_t = \tanh(W^{enc}_x e(x_t) + W^{enc}_h h^{enc}_{t-1} + b^{enc}), \qquad
+    h^{enc}_t = \tanh(W^{enc}_x e^{enc}(w_t) + W^{enc}_h h^{enc}_{t-1} + b^{enc}), \qquad
     h^{dec}_{-1} = h^{enc}_{S-1}, \qquad
-    h^{dec}_t = \tanh(W^{dec}_x d(y_{t-1}) + W^{dec}_h h^{dec}_{t-1} + b^{dec})
+    h^{dec}_t = \tanh(W^{dec}_x e^{dec}(y_{t-1}) + W^{dec}_h h^{dec}_{t-1} + b^{dec})
 
-for a source of length S, with y_{-1} the start symbol. The encoder's last
+for a source w_0, ..., w_{S-1} of length S, with y_{-1} the start symbol and
+e^{enc}, e^{dec} the two embeddings (chapter 7's notation). The encoder's last
 state, passed as the decoder's ``h0``, is the only thing the decoder knows
 about the input (Sutskever, Vinyals & Le, 2014).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_positive_int, check_token_ids
-from ..decoding import greedy_decode
+from ..decoding import beam_search, decoder_step, greedy_decode
 from ..layers import Embedding, Linear
 from ..losses import softmax_cross_entropy
 from ..recurrent import (
@@ -129,15 +130,32 @@ class Seq2Seq(Model):
         self.enc_embed.backward(dxs)
         return None
 
-    def generate(self, src, length: int):
-        """Encode, then decode greedily, each step reading its own previous output.
+    def generate(self, src, length: int, beam_width: int = 1, return_logp: bool = False):
+        """Encode, then decode, each step reading its own previous output.
+
+        Parameters
+        ----------
+        src : int ndarray, shape (N, S)
+        length : int
+            Number of symbols to write.
+        beam_width : int
+            1 (default): greedy, the most probable symbol at each step; k > 1:
+            :func:`~minirnn.decoding.beam_search` with k hypotheses.
+        return_logp : bool
+            Also return each output's total log-probability under the model.
 
         Returns
         -------
         ids : int ndarray, shape (N, length)
+        logp : float ndarray, shape (N,), if ``return_logp``
         """
         length = check_positive_int(length, "length", "Seq2Seq.generate")
+        k = check_positive_int(beam_width, "beam_width", "Seq2Seq.generate")
         with self.inference():
             state = self._encode(src, "Seq2Seq.generate")
-            return greedy_decode(self.decoder, self.dec_embed, self.out, state,
-                                 self.start_id, length)
+            if k == 1 and not return_logp:
+                return greedy_decode(self.decoder, self.dec_embed, self.out, state,
+                                     self.start_id, length)
+            ids, logp = beam_search(decoder_step(self.decoder, self.dec_embed, self.out),
+                                    state, self.start_id, length, k)
+        return (ids, logp) if return_logp else ids

@@ -9,7 +9,7 @@ The diagrams are built from three kinds of boxes, each patch tagged with a
 
 - ``"input"``: an input vector x_t (drawn below its cell),
 - ``"cell"``: the RNN cell, the one layer that runs at every time step,
-- ``"output"``: what comes out: a hidden state h_t or an output y_t (drawn above).
+- ``"output"``: what comes out: a hidden state h_t or an output y-hat_t (drawn above).
 
 Arrows are tagged ``"arrow"``, the self-loop of the folded cell ``"loop"``.
 Coordinates are data units on an equal-aspect Axes with the frame switched off.
@@ -190,7 +190,7 @@ def _draw_network(ax, sizes, recurrent):
             for b in right:
                 ax.plot([a[0] + 0.17, b[0] - 0.17], [a[1], b[1]], color="0.6",
                         linewidth=0.6, zorder=0)
-    for j, name in enumerate(("input $x$", "hidden $h$", "output $y$")):
+    for j, name in enumerate(("input $x$", "hidden $h$", r"output $\hat y$")):
         ax.text(1.6 * j, -0.55 * max(sizes) / 2 - 0.35, name, ha="center", va="top",
                 fontsize=10)
     height = 0.55 * max(sizes) / 2
@@ -250,6 +250,11 @@ def draw_feedforward_vs_recurrent(sizes=(3, 4, 2), axes=None):
 def draw_io_pattern(pattern, steps=3, out_steps=None, ax=None):
     """Draw one input/output pattern of an RNN over a few time steps.
 
+    Inputs and outputs are labelled with the time step at which they enter or
+    leave: the single output of many-to-one over three steps is y-hat_2, drawn
+    above the last cell. The decoder of an encoder-decoder counts its own steps
+    from 0, so its outputs are y-hat_0, y-hat_1, ...
+
     Parameters
     ----------
     pattern : {"one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
@@ -282,7 +287,6 @@ def draw_io_pattern(pattern, steps=3, out_steps=None, ax=None):
         has_output = [pattern != "many-to-one" or i == n_cells - 1 for i in range(n_cells)]
 
     ax = _get_ax(ax, (1.6 * n_cells + 0.6, 3.4))
-    n_in_drawn = n_out_drawn = 0
     for i in range(n_cells):
         x = i * STEP
         decoder = pattern == "encoder-decoder" and i >= steps
@@ -292,14 +296,14 @@ def draw_io_pattern(pattern, steps=3, out_steps=None, ax=None):
              facecolor=COLORS["decoder"] if decoder else None)
         if i > 0:
             _right(ax, x - STEP, x, 0)
+        # The step this cell runs at: the decoder counts its own steps from 0.
+        t = i - steps if decoder else i
         if has_input[i]:
-            _box(ax, x, -ROW, f"$x_{{{n_in_drawn}}}$", "input")
+            _box(ax, x, -ROW, f"$x_{{{t}}}$", "input")
             _up(ax, x, -ROW, 0)
-            n_in_drawn += 1
         if has_output[i]:
-            _box(ax, x, ROW, f"$y_{{{n_out_drawn}}}$", "output")
+            _box(ax, x, ROW, rf"$\hat y_{{{t}}}$", "output")
             _up(ax, x, 0, ROW)
-            n_out_drawn += 1
     return _finish(ax, (-0.6, (n_cells - 1) * STEP + 0.6), (-ROW - 0.5, ROW + 0.5),
                    f"{pattern}\n({_EXAMPLES[pattern]})")
 

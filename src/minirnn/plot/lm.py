@@ -71,7 +71,7 @@ def draw_rnnlm(words, predictions=None, ax=None, title="The RNN language model, 
     ax.text(-1.0, ys["rnn"] + 0.2, "$h_{-1}=0$", ha="right", va="bottom", fontsize=9)
     for name, label in (("word", "word $w_t$"), ("embed", "embedding"),
                         ("rnn", "hidden state"),
-                        ("out", r"$\hat y_t = \mathrm{softmax}(W_y h_t + c)$"),
+                        ("out", r"$\hat y_t = \mathrm{softmax}(W_y h_t + b_y)$"),
                         ("pred", "next word")):
         ax.text(1.2 * (T - 1) + 0.75, ys[name], label, ha="left", va="center", fontsize=9,
                 color="#555555")

@@ -5,6 +5,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+# Class colours safe for colour-blind readers (Okabe-Ito blue and orange): index = class.
+CLASS_COLORS = ("#E69F00", "#0072B2")          # 0 negative (orange), 1 positive (blue)
+PATH_COLORS = ("black", "#CC79A7", "0.4", "#009E73")
+PATH_STYLES = ("-", "--", "-.", ":")
+
 
 def plot_prefix_probs(phrases, probs, title="P(positive) after each word"):
     """One panel per phrase: the classifier's probability after each prefix.
@@ -58,7 +63,8 @@ def plot_state_paths(paths, labels, background=None, background_labels=None, ax=
     background : ndarray (M, 2), optional
         Projected last states of many phrases, drawn as faint dots.
     background_labels : int ndarray (M,), optional
-        Their classes (colour).
+        Their classes: 1 is drawn as blue circles, 0 as orange triangles
+        (a pair that colour-blind readers can tell apart).
     ax : matplotlib Axes, optional
     title : str
 
@@ -69,11 +75,18 @@ def plot_state_paths(paths, labels, background=None, background_labels=None, ax=
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 5))
     if background is not None:
-        colors = np.where(np.asarray(background_labels) == 1, "tab:green", "tab:red")
-        ax.scatter(background[:, 0], background[:, 1], s=6, c=colors, alpha=0.25,
-                   label="last state of test phrases (green positive, red negative)")
-    for path, words in zip(paths, labels, strict=True):
+        # Blue and orange (Okabe and Ito's palette) stay apart for colour-blind readers,
+        # and the two classes also differ in marker shape.
+        labels_bg = np.asarray(background_labels)
+        for cls, color, marker, name in ((1, CLASS_COLORS[1], "o", "positive"),
+                                         (0, CLASS_COLORS[0], "^", "negative")):
+            pts = background[labels_bg == cls]
+            ax.scatter(pts[:, 0], pts[:, 1], s=8, c=color, marker=marker, alpha=0.3,
+                       label=f"last state of a test phrase: {name}")
+    for i, (path, words) in enumerate(zip(paths, labels, strict=True)):
         line, = ax.plot(path[:, 0], path[:, 1], marker="o", ms=4,
+                        color=PATH_COLORS[i % len(PATH_COLORS)],
+                        linestyle=PATH_STYLES[i % len(PATH_STYLES)],
                         label=f"path of \"{' '.join(words)}\"")
         for (px, py), w in zip(path, words, strict=True):
             ax.annotate(w, (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8,

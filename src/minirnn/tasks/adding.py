@@ -128,3 +128,92 @@ def train_adding(model, optimizer, steps: int, batch_size: int = 32, T: int = 10
                                                     for r in history["val_epoch"]]
     return {"train": np.array(history["step_loss"]), "grad_norm": np.array(history["grad_norm"]),
             "eval_steps": np.array(eval_steps), "eval": np.array(before + history["val_loss"])}
+
+
+# ------------------------------------------------------ the trained LSTM of chapter 6
+#: How the shipped LSTM (``minirnn/data/adding_lstm_T100.npz``) was trained, by
+#: ``benchmarks/train_adding_lstm.py``: chapter 5's LSTM settings, seed 0.
+TRAINED_LSTM_SETTINGS = {
+    "T": 100, "hidden_size": 16, "forget_bias": 2.0, "seed": 0, "batch_seed": 100,
+    "lr": 0.02, "optimizer": "Adam", "clip": 1.0, "batch_size": 128, "updates": 800,
+    "dtype": "float32", "eval_size": 256, "eval_seed": 1000,
+}
+TRAINED_LSTM_FILE = "adding_lstm_T100.npz"
+#: SHA-256 over the arrays of the shipped file (names, dtypes, shapes, bytes), checked on load.
+TRAINED_LSTM_SHA256 = "d12bf4374aa4235d0b0103d11423c09db823451ba3aae5b7b7242d3809a1f61e"
+_PROVENANCE_KEY = "provenance"
+
+
+def _arrays_checksum(arrays) -> str:
+    from ..io import _checksum
+
+    return _checksum(arrays)
+
+
+def save_trained_lstm(model, path, held_out_mse: float, baseline_mse: float) -> str:
+    """Write a trained LSTM regressor and its provenance to ``path`` (.npz, no objects).
+
+    Used by ``benchmarks/train_adding_lstm.py``. The provenance (a JSON text stored
+    as a uint8 array) records :data:`TRAINED_LSTM_SETTINGS`, the held-out and
+    baseline MSE, and the numpy and minirnn versions.
+
+    Returns
+    -------
+    str
+        The SHA-256 of the arrays, to be pasted into :data:`TRAINED_LSTM_SHA256`.
+    """
+    import json
+
+    from .. import __version__
+
+    provenance = {"script": "benchmarks/train_adding_lstm.py", **TRAINED_LSTM_SETTINGS,
+                  "held_out_mse": round(held_out_mse, 6), "baseline_mse": round(baseline_mse, 6),
+                  "numpy": np.__version__, "minirnn": __version__}
+    arrays = {k: np.ascontiguousarray(v) for k, v in model.params.items()}
+    arrays[_PROVENANCE_KEY] = np.frombuffer(json.dumps(provenance, sort_keys=True).encode(),
+                                            np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    return _arrays_checksum(arrays)
+
+
+def load_trained_lstm(dtype=np.float64):
+    """The LSTM trained on the adding problem that chapter 6 examines, and its provenance.
+
+    The weights were trained in float32 by ``benchmarks/train_adding_lstm.py`` with
+    :data:`TRAINED_LSTM_SETTINGS` and are returned in ``dtype`` (float64 by default:
+    every float32 value is exactly a float64 value). The file is read without
+    unpickling, and its checksum is verified.
+
+    Returns
+    -------
+    model : SequenceRegressor
+        ``LSTM(2, 16)`` read at its last state by ``Linear(16, 1)``.
+    provenance : dict
+        The settings, the held-out MSE at the end of training and the versions used.
+    """
+    import io as _io
+    import json
+    from importlib import resources
+
+    from ..layers import Linear
+    from ..lstm import LSTM
+    from ..models.regressor import SequenceRegressor
+
+    data = resources.files("minirnn").joinpath("data", TRAINED_LSTM_FILE).read_bytes()
+    with np.load(_io.BytesIO(data), allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    digest = _arrays_checksum(arrays)
+    if digest != TRAINED_LSTM_SHA256:
+        raise ValueError(f"load_trained_lstm: the shipped file {TRAINED_LSTM_FILE!r} is damaged "
+                         f"or was edited: expected SHA-256 {TRAINED_LSTM_SHA256[:16]}..., got "
+                         f"{digest[:16]}... (regenerate it with benchmarks/train_adding_lstm.py)")
+    provenance = json.loads(arrays.pop(_PROVENANCE_KEY).tobytes().decode())
+    H = provenance["hidden_size"]
+    model = SequenceRegressor(LSTM(2, H, seed=0, dtype=dtype), Linear(H, 1, seed=0, dtype=dtype))
+    if set(arrays) != set(model.params):
+        raise ValueError(f"load_trained_lstm: expected arrays {sorted(model.params)}, "
+                         f"got {sorted(arrays)}")
+    for k, a in arrays.items():
+        model.params[k][...] = a
+    return model, provenance
