@@ -17,10 +17,10 @@ text: where the model loses to the true grammar (nats per sentence at the decisi
 of its main-verb probability on the subject's number for each number of phrases k.
 
 The results go to ``src/minirnn/data/lm_long_distance.json``, which chapter 9 reads;
-``tests/test_exercises_ch9.py`` re-runs one configuration and checks that it reproduces
+``tests/test_lm_long_distance.py`` re-runs one configuration and checks that it reproduces
 the stored numbers. Runs already in the file are kept unless ``--force``.
 
-Run (the 45 runs took about 95 minutes in all on a busy 2-core machine, from 10 s to a
+Run (the 60 runs took about 100 minutes in all on a busy 2-core machine, from 10 s to a
 few minutes each; each run prints its time):
 
     .venv/bin/python benchmarks/lm_long_distance.py
