@@ -33,10 +33,9 @@ SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 
 def notebook_paths(root: Path = ROOT) -> list[Path]:
     """Every notebook of the course: notebooks/*.ipynb and those in its subfolders
-    (the workbook), without Jupyter's checkpoint copies and without notebooks/_fragments/
-    (cells waiting to be spliced into a chapter; tests/test_gated_comparison.py runs them)."""
+    (the workbook), without Jupyter's checkpoint copies."""
     return sorted(p for p in (root / "notebooks").rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts and "_fragments" not in p.parts)
+                  if ".ipynb_checkpoints" not in p.parts)
 
 
 # --------------------------------------------------------------------------- config
