@@ -5,7 +5,8 @@ import pytest
 
 import minirnn as mr
 from minirnn import analysis
-from minirnn.lstm import LSTM
+from minirnn.models import SequenceRegressor
+from minirnn.tasks.adding import make_adding
 
 
 def test_ex_reach_one_percent_after_44_steps():
@@ -34,20 +35,44 @@ def test_ex_shear_transient_growth():
                                    [[0.5 ** k, 4 * k * 0.5 ** k], [0.0, 0.5 ** k]])
 
 
-def test_ex_forget_bias_for_half_the_gradient_over_100_steps():
-    p = 0.5 ** (1 / 100)
-    b_f = np.log(p / (1 - p))
-    assert round(b_f, 2) == 4.97
+def test_ex_value_clipping_turns_the_step():
+    grad = np.array([3.0, 0.4])
+    by_norm = grad * min(1.0, 1.0 / np.linalg.norm(grad))
+    by_value = np.clip(grad, -1.0, 1.0)
 
-    def kept(bias):
-        lstm = LSTM(1, 4, seed=0, forget_bias=bias)
-        lstm.params["Wx"][...] = 0.0
-        lstm.params["Wh"][...] = 0.0
-        norms = analysis.hidden_grad_norms(lstm, np.zeros((1, 100, 1)), seed=0, which="c")
-        return norms[0] / norms[-1]
+    def angle(v):
+        cos = v @ grad / (np.linalg.norm(v) * np.linalg.norm(grad))
+        return float(np.degrees(np.arccos(min(cos, 1.0))))
 
-    assert kept(b_f) == pytest.approx(0.5, rel=1e-10)
-    assert kept(4.9) < 0.5 < kept(5.0)
-    # sigma(1)^100 ~ 2.5e-14: a forget bias of 1 keeps almost nothing over 100 steps
-    assert kept(1.0) == pytest.approx((1 / (1 + np.exp(-1.0))) ** 100, rel=1e-8)
-    assert round(kept(1.0) * 1e14, 1) == 2.5
+    assert np.round(by_norm, 3).tolist() == [0.991, 0.132]
+    assert by_value.tolist() == [1.0, 0.4]
+    assert round(np.linalg.norm(grad), 3) == 3.027 and round(np.linalg.norm(by_value), 3) == 1.077
+    assert angle(by_norm) == pytest.approx(0.0, abs=1e-6)
+    cos = by_value @ grad / (np.linalg.norm(by_value) * np.linalg.norm(grad))
+    assert round(cos, 3) == 0.969 and round(angle(by_value), 1) == 14.2
+    # equal-sized entries are all cut by the same factor: the direction survives
+    same = np.array([3.0, -3.0])
+    assert angle_between(np.clip(same, -1.0, 1.0), same) == pytest.approx(0.0, abs=1e-6)
+
+
+def angle_between(u, v):
+    cos = u @ v / (np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.degrees(np.arccos(min(cos, 1.0))))
+
+
+def test_clip_grad_norm_keeps_the_direction_and_clip_by_value_does_not():
+    # the chapter's comparison, on a gradient of the RNN of its clipping run
+    rnn = mr.RNN(2, 16, seed=0)
+    rnn.params["Wh"][...] = analysis.recurrent_matrix(16, 1.2, "orthogonal", seed=0)
+    model = SequenceRegressor(rnn, mr.Linear(16, 1, seed=0))
+    xs, y = make_adding(32, 50, seed=5)
+    model.loss(xs, y)
+    model.backward()
+    before = {k: g.copy() for k, g in model.grads.items()}
+    flat = np.concatenate([g.ravel() for g in before.values()])
+    norm = mr.clip_grad_norm(model.grads, 1.0)
+    assert norm == pytest.approx(np.linalg.norm(flat))
+    clipped = np.concatenate([g.ravel() for g in model.grads.values()])
+    assert np.linalg.norm(clipped) == pytest.approx(1.0)
+    assert angle_between(clipped, flat) < 1e-4
+    assert angle_between(np.clip(flat, -0.1, 0.1), flat) > 20.0

@@ -72,3 +72,25 @@ def test_ch7_ex_below_floor_standard_error():
     se = math.sqrt(sum((a - H * n) ** 2 for a, n in zip(nll, lengths, strict=True))) / total
     assert 0.0005 < se < 0.0015                      # "about 0.001 nats per token"
     assert math.log(1.005) / se > 3.5                # 0.5 % is several standard errors
+
+
+def test_ch9_ex_count_the_price_of_not_counting():
+    import numpy as np
+
+    from minirnn.tasks.grammar import long_distance as ld
+
+    k = np.arange(ld.MAX_PHRASES + 1)
+    assert ld.PHRASE_COUNT_PROBS == pytest.approx([1 / 11] * 11)
+
+    def loss(h):                       # nats per sentence lost to the true grammar's 1/11
+        return float(np.mean(np.log(1 / 11) - (k * np.log(1 - h) + np.log(h))))
+
+    h = 1 / (1 + k.mean())
+    assert h == pytest.approx(1 / 6)
+    assert loss(h) == pytest.approx(math.log(6) - math.log(11) - 5 * math.log(5 / 6), rel=1e-12)
+    assert round(loss(h), 4) == 0.3055 and round(loss(h), 3) == 0.305
+    # h = 1/6 is the best constant: any other costs more
+    assert all(loss(other) > loss(h) for other in (0.1, 0.15, 0.18, 0.25))
+    # and it is what the grammar pays nothing for: the exact entropy of k is ln 11
+    H_k = -sum(p * math.log(p) for p in ld.PHRASE_COUNT_PROBS)
+    assert H_k == pytest.approx(math.log(11))

@@ -80,7 +80,7 @@ def test_file_holds_no_objects(tmp_path, model):
     arrays = arrays_of(tmp_path / "m.npz")       # loads with allow_pickle=False
     assert arrays["vocab"].dtype.kind == "U"
     assert arrays[CONFIG_KEY].dtype == np.uint8
-    assert config_of(arrays)["version"] == 2
+    assert config_of(arrays)["version"] == 3
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 0.9, 0.999])
@@ -179,7 +179,11 @@ def test_mismatched_arrays_rejected(tmp_path, model, change, message):
     ("dtype", "float16", "'dtype' must be 'float64' or 'float32'"),
     ("dtype", "float32", "must have dtype float32, got float64"),
     ("format", "something.else", "not a minirnn model file: expected format"),
-    ("version", 3, "unsupported format version: expected 2, got 3"),
+    ("version", 4, "unsupported format version: expected 3, got 4"),
+    ("dropout", 1.5, r"dropout must be a number in \[0, 1\)"),
+    ("dropout", "0.5", "'dropout' must be a float"),
+    ("tie_weights", 1, "'tie_weights' must be a bool"),
+    ("tie_weights", True, "mismatched"),
     ("sha256", "0" * 64, "checksum"),
 ])
 def test_mismatched_config_rejected(tmp_path, model, key, value, message):
@@ -213,6 +217,41 @@ def test_version_1_files_load_as_vanilla_rnn(tmp_path, model):
     assert loaded.cell == "rnn"
     for k, v in model.params.items():
         np.testing.assert_array_equal(loaded.params[k], v)
+
+
+def test_version_2_files_load_without_regularisation(tmp_path, model):
+    save(model, tmp_path / "m.npz")
+    arrays = arrays_of(tmp_path / "m.npz")
+    config = config_of(arrays)
+    config["version"] = 2
+    for key in ("dropout", "variational", "tie_weights"):
+        del config[key]
+    write(tmp_path / "t.npz", with_config(arrays, config))
+    loaded = load(tmp_path / "t.npz")
+    assert (loaded.dropout, loaded.variational, loaded.tie_weights) == (0.0, False, False)
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(loaded.params[k], v)
+
+
+@pytest.mark.parametrize("options", [dict(dropout=0.3), dict(dropout=0.2, variational=True),
+                                     dict(tie_weights=True),
+                                     dict(dropout=0.1, tie_weights=True, cell="lstm"),
+                                     dict(dropout=0.1, variational=True, cell="gru")])
+def test_regularised_models_round_trip(tmp_path, options):
+    vocab = mr.Vocabulary(["a", "b", "c", "d"])
+    m = RNNLM(4, 5, 5, seed=0, vocab=vocab, **options)
+    m.out.params["b"][:] = [0.1, -0.2, 0.3, 0.0]      # not the initial zeros
+    save(m, tmp_path / "r.npz")
+    assert ("out.W" in arrays_of(tmp_path / "r.npz")) == (not m.tie_weights)
+    loaded = load(tmp_path / "r.npz")
+    for key in ("cell", "dropout", "variational", "tie_weights"):
+        assert getattr(loaded, key) == getattr(m, key)
+    assert loaded.params.keys() == m.params.keys()
+    if m.tie_weights:                      # still one matrix, used twice
+        assert loaded.out.params["W"] is loaded.embed.params["W"]
+    ids = np.array([[0, 1, 2, 3, 1]])
+    with m.inference(), loaded.inference():      # eval mode: no dropout, same outputs
+        np.testing.assert_array_equal(loaded.forward(ids), m.forward(ids))
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

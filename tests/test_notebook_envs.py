@@ -18,13 +18,15 @@ sys.path.insert(0, str(ROOT / "tools"))
 import notebook_envs as ne  # noqa: E402
 
 
-def _notebook(path: Path, source: str, stored: str) -> Path:
+def _notebook(path: Path, source: str, stored: str, tags=()) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     cell = nbformat.v4.new_code_cell(source, execution_count=1)
     if stored:
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+    if tags:
+        cell.metadata["tags"] = list(tags)
     nb.cells = [cell]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -57,7 +59,12 @@ def test_runner_compares_outputs_catches_errors_and_files_written(fake_root, tmp
         "        if getattr(item, 'cell', None) is not None and '# SKIPME' in item.cell.source:\n"
         "            item.add_marker(pytest.mark.skip(reason='marked'))\n")
     skipped = _notebook(nbs / "skipped.ipynb", "# SKIPME\nprint('new')", "old\n")
-    notebooks = [same, differs, differs_lax, raises, writes, address, skipped]
+    # A cell whose numbers depend on numpy's BLAS build runs but is not compared;
+    # if it raises, the notebook still fails.
+    blas = _notebook(nbs / "blas.ipynb", "print(0.368)", "0.244\n", tags=[ne.BLAS_BUILD_TAG])
+    blas_raises = _notebook(nbs / "blas_raises.ipynb", "1 / 0", "", tags=[ne.BLAS_BUILD_TAG])
+    notebooks = [same, differs, differs_lax, raises, writes, address, skipped, blas,
+                 blas_raises]
     lax = {differs_lax, raises, writes}
     outcomes = ne.run_alone(Path(sys.executable), notebooks, tmp_path / "work", lax,
                             tmp_path / "log.txt")
@@ -70,7 +77,9 @@ def test_runner_compares_outputs_catches_errors_and_files_written(fake_root, tmp
     assert by_nb[address].ok
     assert by_nb[skipped].ok and by_nb[skipped].skipped == 1
     assert sorted(p.name for p in (tmp_path / "work" / "skipped").iterdir()) == ["skipped.ipynb"]
-    assert ne.report(outcomes) == 3
+    assert by_nb[blas].ok and by_nb[blas].blas_cells == 1
+    assert not by_nb[blas_raises].ok
+    assert ne.report(outcomes) == 4
     assert "goodbye" in ne.failure_excerpt(tmp_path / "log.txt")
 
 

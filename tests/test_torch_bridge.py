@@ -261,16 +261,17 @@ def test_gru_mismatches_are_refused():
         tb.gru_to_torch(mr.GRU(3, 4, seed=0), torch.nn.GRU(3, 4, bidirectional=True))
 
 
-def test_gated_rnnlm_is_refused_by_the_vanilla_torch_twin():
-    for cell in ("lstm", "gru"):
+def test_gated_rnnlms_go_across_with_their_cell():
+    for cell, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
         model = RNNLM(6, 3, 4, seed=0, cell=cell)
-        with pytest.raises(ValueError, match=f"this RNNLM has cell='{cell}'; copy its recurrent "
-                                             "layer alone"):
-            tb.to_torch(model)
-        with pytest.raises(ValueError, match=f"cell='{cell}'"):
+        m = tb.to_torch(model)
+        assert m.cell == cell and isinstance(m.rnn, cls)
+        with pytest.raises(ValueError, match="options differ"):
             tb.rnnlm_from_torch(tb.TorchRNNLM(6, 3, 4), model)
     gru_lm = RNNLM(6, 3, 4, seed=0, cell="gru")
     assert isinstance(tb.to_torch(gru_lm.rnn), torch.nn.GRU)
+    with pytest.raises(ValueError, match="single_bias=True does not apply to a GRU"):
+        tb.rnnlm_to_torch(gru_lm, single_bias=True)
 
 
 # ------------------------------------------------------------------- RNNLM
@@ -468,6 +469,88 @@ def test_bridge_without_torch_says_how_to_install_it():
     assert r.returncode == 0, r.stderr
     assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in r.stdout
     assert "minirnn[" not in r.stdout          # minirnn is on no package index
+
+
+# --------------------------------------------- RNNLM options: LSTM, GRU, dropout, tying
+OPTIONS = [dict(cell="lstm"), dict(cell="gru"), dict(tie_weights=True),
+           dict(cell="lstm", tie_weights=True), dict(dropout=0.3),
+           dict(cell="lstm", dropout=0.2, variational=True, tie_weights=True),
+           dict(cell="gru", dropout=0.2, tie_weights=True)]
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_rnnlm_with_options_matches_torch_in_eval_mode(options, rng):
+    """Outputs, loss and every gradient agree with dropout off (the masks are random)."""
+    V, E, N, T = 9, 6, 3, 5
+    model = RNNLM(V, E, E, seed=4, **options)
+    for key, p in model.params.items():           # non-zero biases (a GRU has two)
+        if key.split(".")[-1].startswith("b"):
+            p[:] = rng.standard_normal(p.shape) * 0.3
+    m = tb.rnnlm_to_torch(model)
+    assert (m.cell, m.dropout, m.variational, m.tie_weights) == (
+        model.cell, model.dropout, model.variational, model.tie_weights)
+    if model.tie_weights:
+        assert m.out.weight is m.embed.weight
+    model.eval()
+    m.eval()
+    ids, targets = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
+    loss = model.loss(ids, targets)
+    model.backward()
+    logits_t, _ = m(torch.from_numpy(ids))
+    loss_t = torch.nn.functional.cross_entropy(logits_t.reshape(-1, V),
+                                               torch.from_numpy(targets).reshape(-1))
+    loss_t.backward()
+    assert abs(loss - loss_t.item()) < 1e-12
+    grads = tb.rnnlm_grads_from_torch(m)
+    assert grads.keys() == model.grads.keys()
+    for k, g in grads.items():
+        np.testing.assert_allclose(model.grads[k], g, **TOL, err_msg=k)
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_rnnlm_with_options_round_trip_on_cpu(options, rng):
+    """minirnn -> PyTorch (train a few steps on the CPU) -> minirnn: the same model."""
+    vocab = mr.Vocabulary(list("abcdefgh"), level="char", lower=False)
+    model = RNNLM(8, 5, 5, seed=1, vocab=vocab, **options)
+    m = tb.rnnlm_to_torch(model).to(device="cpu", dtype=torch.float32)
+    opt = torch.optim.AdamW(m.parameters(), lr=0.01, weight_decay=0.01)
+    ids = torch.from_numpy(rng.integers(0, 8, (4, 6)))
+    torch.manual_seed(0)
+    for _ in range(3):                     # training mode: dropout active in torch
+        opt.zero_grad()
+        logits, _ = m(ids[:, :-1])
+        torch.nn.functional.cross_entropy(logits.reshape(-1, 8), ids[:, 1:].reshape(-1)).backward()
+        opt.step()
+    back = tb.rnnlm_from_torch(m, vocab=vocab)
+    assert back.params["embed.W"].dtype == np.float32
+    assert back.params.keys() == model.params.keys()
+    for key in ("cell", "dropout", "variational", "tie_weights"):
+        assert getattr(back, key) == getattr(model, key)
+    m.eval()
+    with torch.no_grad():
+        expected = m(ids)[0].numpy()
+    with back.inference():
+        np.testing.assert_allclose(back.forward(ids.numpy()), expected, rtol=1e-5, atol=1e-5)
+    assert len(back.generate("ab", 5, seed=0)) == 7
+
+
+def test_locked_dropout_reuses_its_mask_over_time():
+    torch.manual_seed(0)
+    drop = tb.LockedDropout(0.5)
+    ys = drop(torch.ones(4, 7, 6, dtype=torch.float64))
+    assert torch.all(ys == ys[:, :1]) and set(ys.unique().tolist()) <= {0.0, 2.0}
+    drop.eval()
+    x = torch.randn(2, 3, 4)
+    assert drop(x) is x
+
+
+def test_rnnlm_options_must_agree():
+    with pytest.raises(ValueError, match="options differ"):
+        tb.rnnlm_to_torch(RNNLM(6, 4, 4, seed=0, cell="lstm"), tb.TorchRNNLM(6, 4, 4))
+    with pytest.raises(ValueError, match="tie_weights=True needs embed_dim == hidden_size"):
+        tb.TorchRNNLM(6, 3, 4, tie_weights=True)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        tb.TorchRNNLM(6, 3, 4, cell="transformer")
 
 
 # ------------------------------------------------------ attention and padding (chapter 8)

@@ -19,6 +19,7 @@ from .attention import (
 )
 from .batching import batches
 from .decoding import beam_search, greedy_decode
+from .dropout import Dropout
 from .functional import (
     embedding_backward,
     embedding_forward,
@@ -52,7 +53,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GRU", "LSTM", "RNN", "RNNLM", "SGD", "Adam", "Attention", "AttentionSeq2Seq",
-    "BidirectionalRNN", "Embedding", "Layer", "Linear",
+    "BidirectionalRNN", "Dropout", "Embedding", "Layer", "Linear",
     "Seq2Seq", "SequenceClassifier", "SequenceGenerator", "SequenceRegressor", "SequenceTagger",
     "StackedRNN", "TrainingDiverged", "Vocabulary", "batches", "clip_grad_norm",
     "embedding_backward", "embedding_forward", "evaluate", "fit", "get_blas_threads", "grad_norm",

@@ -22,6 +22,16 @@ Nothing is dropped; every target is covered exactly once per epoch:
   row, shape (1, <= T), which continues row N-1 (the last stream):
   :func:`~minirnn.train.train_lm` and :func:`~minirnn.train.evaluate` keep
   only that row of the carried state for them (``model.keep_state_rows(1)``).
+
+DLFS2's batching (:func:`dlfs2_batches`)
+----------------------------------------
+Deep Learning from Scratch 2 (``ch05/train_custom_loop.py``) cuts the stream
+the same way into N streams at offsets ``n * (M // N)``, but keeps one running
+time index for the whole run instead of restarting each epoch: an epoch is
+``M // (N*T)`` windows of exactly T steps, positions wrap around the end of the
+corpus (modulo M), and the hidden state is never reset, not even between
+epochs. :func:`~minirnn.train.train_lm` reads the windows this way with
+``batching="dlfs2"``.
 """
 
 from __future__ import annotations
@@ -94,3 +104,51 @@ def num_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
     L = M // batch_size
     r = M - batch_size * L
     return -(-L // seq_len) + -(-r // seq_len)
+
+
+def dlfs2_batches(ids, batch_size: int, seq_len: int, epoch: int):
+    """The windows ``(x, y)`` of one epoch as DLFS2's ``train_custom_loop.py`` makes them.
+
+    Stream n starts at offset ``n * (M // N)``; a running time index continues
+    from epoch to epoch (epoch e starts at step ``(e - 1) * W * T`` with
+    ``W = M // (N*T)`` windows per epoch) and every position is taken modulo
+    M, so a stream that runs past the end of the corpus continues at its start.
+
+    Parameters
+    ----------
+    ids : int ndarray, shape (M+1,)
+        The corpus as one stream of ids.
+    batch_size, seq_len : int
+        N and T.
+    epoch : int
+        Which epoch (from 1).
+
+    Yields
+    ------
+    x, y : int64 ndarray, shape (N, T)
+        ``y`` is ``x`` one word later in the corpus.
+    """
+    where = "dlfs2_batches"
+    ids = check_stream(ids, "ids", where)
+    N = check_positive_int(batch_size, "batch_size", where)
+    T = check_positive_int(seq_len, "seq_len", where)
+    epoch = check_positive_int(epoch, "epoch", where)
+    xs, ys = ids[:-1], ids[1:]
+    M = xs.size
+    W = M // (N * T)
+    if W == 0:
+        raise ValueError(f"{where}: an epoch of DLFS2's batching is M // (N*T) windows; with "
+                         f"M={M} (input, target) pairs, N={N}, T={T} that is none: use a "
+                         "smaller batch_size or seq_len")
+    offsets = np.arange(N)[:, None] * (M // N)           # (N, 1): where each stream starts
+    steps = np.arange(T)[None, :]                         # (1, T)
+    time_idx = (epoch - 1) * W * T
+    for _ in range(W):
+        positions = (offsets + time_idx + steps) % M      # (N, T), wrapping round the corpus
+        yield xs[positions], ys[positions]
+        time_idx += T
+
+
+def dlfs2_num_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
+    """How many windows an epoch of :func:`dlfs2_batches` has: ``M // (N*T)``."""
+    return (num_tokens - 1) // (batch_size * seq_len)

@@ -8,12 +8,13 @@ model never runs code from the file.
 
 * the weights, under their ``RNNLM.params`` names (``"embed.W"``,
   ``"rnn.Wx"``, ``"rnn.Wh"``, ``"rnn.b"``, ``"out.W"``, ``"out.b"`` for a vanilla
-  RNN; the recurrent layer's own names for another cell), in the model's float
-  dtype;
+  RNN; the recurrent layer's own names for another cell; no ``"out.W"`` when
+  the output weights are tied to the embedding), in the model's float dtype;
 * ``"vocab"`` (only if the model has a vocabulary): the words in id order as a
   fixed-width unicode array (dtype ``<U...``, not objects);
 * ``"minirnn_config"``: a uint8 array holding UTF-8 JSON: the format name and
-  version, the sizes, the cell, the dtype, the vocabulary's settings, the expected name,
+  version, the sizes, the cell, the regularisation options (``dropout``,
+  ``variational``, ``tie_weights``), the dtype, the vocabulary's settings, the expected name,
   shape and dtype of every array, and a SHA-256 checksum of the weights and
   words.
 
@@ -47,7 +48,9 @@ from .recurrent import CELLS
 from .text import Vocabulary
 
 FORMAT = "minirnn.RNNLM"
-VERSION = 2            # version 1 files (before the cell choice) are read as cell "rnn"
+VERSION = 3            # version 1 files (before the cell choice) are read as cell "rnn";
+# versions 1 and 2 (before the regularisation options) as models without them
+REGULARISATION = {"dropout": 0.0, "variational": False, "tie_weights": False}
 CONFIG_KEY = "minirnn_config"
 VOCAB_KEY = "vocab"
 
@@ -89,6 +92,9 @@ def save(model: RNNLM, path) -> None:
         "embed_dim": model.embed_dim,
         "hidden_size": model.hidden_size,
         "cell": model.cell,
+        "dropout": model.dropout,
+        "variational": model.variational,
+        "tie_weights": model.tie_weights,
         "dtype": model.dtype.name,
         "vocab": vocab_cfg,
         "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.str} for k, a in arrays.items()},
@@ -147,7 +153,8 @@ def load(path) -> RNNLM:
     V, E, H = config["vocab_size"], config["embed_dim"], config["hidden_size"]
     dtype = np.dtype(config["dtype"])
     # The sizes must be those of the arrays in the file before a model of that size is built.
-    for name, shape in (("embed.W", (V, E)), ("out.W", (V, H))):
+    sized = (("embed.W", (V, E)),) + ((() if config["tie_weights"] else (("out.W", (V, H)),)))
+    for name, shape in sized:
         if name not in arrays:
             raise ValueError(f"{where}: mismatched file: array {name!r} is missing, got arrays "
                              f"{sorted(arrays)}")
@@ -155,7 +162,11 @@ def load(path) -> RNNLM:
             raise ValueError(f"{where}: mismatched file: array {name!r} must have shape "
                              f"{shape} (from the configuration V={V}, E={E}, H={H}), got "
                              f"{arrays[name].shape}")
-    model = RNNLM(V, E, H, dtype=dtype, cell=config["cell"])
+    try:
+        model = RNNLM(V, E, H, dtype=dtype, cell=config["cell"],
+                      **{k: config[k] for k in REGULARISATION})
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: mismatched configuration: {e}") from e
     expected = {k: (p.shape, dtype) for k, p in model.params.items()}
     if config["vocab"] is not None:
         expected[VOCAB_KEY] = ((V,), None)
@@ -219,7 +230,9 @@ def _read_config(raw: np.ndarray, where: str) -> dict:
                          f"got {got!r}")
     if config.get("version") == 1:
         config = {**config, "cell": "rnn"}       # version 1 had vanilla RNNs only
-    if config.get("version") not in (1, VERSION):
+    if config.get("version") in (1, 2):
+        config = {**config, **REGULARISATION}    # no dropout or tying before version 3
+    if config.get("version") not in (1, 2, VERSION):
         raise ValueError(f"{where}: unsupported format version: expected {VERSION}, got "
                          f"{config.get('version')!r} (written by another minirnn version?)")
     for key in ("vocab_size", "embed_dim", "hidden_size"):
@@ -233,6 +246,10 @@ def _read_config(raw: np.ndarray, where: str) -> dict:
     if config.get("cell") not in CELLS:
         raise ValueError(f"{where}: mismatched configuration: 'cell' must be one of "
                          f"{sorted(CELLS)}, got {config.get('cell')!r}")
+    for key, default in REGULARISATION.items():
+        if type(config.get(key)) is not type(default):
+            raise ValueError(f"{where}: mismatched configuration: {key!r} must be a "
+                             f"{type(default).__name__}, got {config.get(key)!r}")
     if "vocab" not in config:
         raise ValueError(f"{where}: mismatched configuration: expected a 'vocab' entry (null "
                          f"or the vocabulary's settings), got keys {sorted(config)}")

@@ -1,7 +1,33 @@
-"""Optimizers and gradient-norm clipping.
+r"""Optimizers, weight decay and gradient-norm clipping.
 
 Parameters and gradients are dicts with the same keys; updates are in place,
 so layers and models that share these arrays see the new values.
+
+Weight decay
+------------
+Weight decay pulls every weight towards zero a little at each step, so that
+only weights the data keeps pushing stay large. There are two ways to do it,
+and with Adam they are not the same:
+
+* **L2 added to the gradient**: add :math:`\frac{\lambda}{2}\lVert W\rVert^2` to the
+  loss, i.e. :math:`g \leftarrow g + \lambda W`, and hand that to the optimizer;
+* **decoupled decay** (Loshchilov & Hutter, 2019): shrink the weights
+  directly, :math:`W \leftarrow W - \eta\lambda W`, next to the optimizer's own
+  step on the plain gradient g.
+
+For SGD the two are the same update, :math:`W \leftarrow W - \eta(g + \lambda W)`.
+For Adam they differ: in the L2 form the term :math:`\lambda W` goes through
+Adam's division by :math:`\sqrt{\hat v}`, so a weight whose gradients are large
+is decayed *less* than one whose gradients are small, and the strength of the
+decay depends on the gradient history rather than on :math:`\lambda` alone.
+minirnn's ``Adam(weight_decay=...)`` is the **decoupled** form (AdamW, as
+PyTorch's ``torch.optim.AdamW``), for that reason: every weight shrinks by the
+same factor :math:`1 - \eta\lambda` per step. ``SGD(weight_decay=...)`` is the
+one SGD update above.
+
+Only weight matrices (arrays with two or more axes) are decayed, not biases:
+a bias is an offset, and pulling it towards zero constrains nothing about how
+complex the function is.
 """
 
 from __future__ import annotations
@@ -75,23 +101,39 @@ def clip_grad_norm(grads: dict, max_norm: float) -> float:
     return total
 
 
+def decays(p: np.ndarray) -> bool:
+    """Whether weight decay applies to a parameter: weight matrices yes, biases (1-D) no."""
+    return p.ndim >= 2
+
+
 class SGD:
-    """Plain stochastic gradient descent: ``p -= lr * g``.
+    r"""Plain stochastic gradient descent: ``p -= lr * g``.
+
+    With weight decay :math:`\lambda`, ``p -= lr * (g + weight_decay * p)`` for
+    the weight matrices (for SGD the L2 and the decoupled forms are this same
+    update; see the module docstring).
 
     Parameters
     ----------
     lr : float
         Learning rate.
+    weight_decay : float
+        :math:`\lambda \ge 0` (default 0: no decay).
     """
 
-    def __init__(self, lr: float = 0.1):
+    def __init__(self, lr: float = 0.1, weight_decay: float = 0.0):
         self.lr = _check_number(lr, "lr", "SGD", 0.0)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", "SGD", 0.0,
+                                          low_open=False)
 
     def step(self, params: dict, grads: dict) -> None:
         """Update every array in ``params`` in place."""
         _check_same_keys(params, grads, "SGD.step")
         for k, p in params.items():
-            p -= self.lr * grads[k]
+            if self.weight_decay and decays(p):
+                p -= self.lr * (grads[k] + self.weight_decay * p)
+            else:
+                p -= self.lr * grads[k]
 
 
 class Adam:
@@ -110,10 +152,15 @@ class Adam:
         Decay rates of the first and second moment estimates.
     eps : float
         Keeps the division finite.
+    weight_decay : float
+        :math:`\lambda \ge 0` (default 0). Decoupled weight decay (AdamW,
+        Loshchilov & Hutter 2019): before the Adam step every weight matrix
+        shrinks, :math:`p \leftarrow p - \eta\lambda p`; the decay does not pass
+        through the moment estimates (see the module docstring for why).
     """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
+                 eps: float = 1e-8, weight_decay: float = 0.0):
         self.lr = _check_number(lr, "lr", "Adam", 0.0)
         # beta = 1 would never move the moving averages off zero: m / (1 - beta^t) is 0/0
         self.beta1 = _check_number(beta1, "beta1", "Adam", 0.0, 1.0, low_open=False,
@@ -121,6 +168,8 @@ class Adam:
         self.beta2 = _check_number(beta2, "beta2", "Adam", 0.0, 1.0, low_open=False,
                                    high_open=True)
         self.eps = _check_number(eps, "eps", "Adam", 0.0)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", "Adam", 0.0,
+                                          low_open=False)
         self.t = 0
         self.m: dict = {}
         self.v: dict = {}
@@ -137,6 +186,8 @@ class Adam:
                 self.m[k] = np.zeros_like(p)
                 self.v[k] = np.zeros_like(p)
             m, v = self.m[k], self.v[k]
+            if self.weight_decay and decays(p):
+                p -= self.lr * self.weight_decay * p          # decoupled: not through m, v
             m *= self.beta1
             m += (1.0 - self.beta1) * g
             v *= self.beta2

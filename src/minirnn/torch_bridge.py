@@ -14,7 +14,16 @@ minirnn                            PyTorch
 ``GRU.params["Wx"]``, ``["Wh"]``   ``nn.GRU.weight_ih_l0``, ``weight_hh_l0``
 ``GRU.params["bx"]``, ``["bh"]``   ``bias_ih_l0``, ``bias_hh_l0`` (both kept)
 ``RNNLM`` embed / rnn / out        :class:`TorchRNNLM` embed / rnn / out
+``Dropout``                        ``nn.Dropout`` (a new mask at every step),
+                                   :class:`LockedDropout` (``variational=True``)
+``tie_weights=True``               ``out.weight`` is ``embed.weight``
 =================================  ==========================================
+
+An ``RNNLM`` with ``cell="lstm"`` or ``"gru"``, ``dropout``, ``variational`` or
+``tie_weights`` goes across with those options: :class:`TorchRNNLM` takes the
+same ones. Dropout masks are random and drawn by each library from its own
+generator, so the two agree exactly in eval mode (``model.eval()`` /
+``module.eval()``), where dropout is off.
 
 **The two biases.** PyTorch adds two bias vectors, ``b_ih`` and ``b_hh``, at
 every step; only their sum matters, and minirnn keeps that sum as one ``b``.
@@ -63,6 +72,7 @@ from .models.lm import RNNLM
 
 __all__ = [
     "RNNLM_TORCH_NAMES",
+    "LockedDropout",
     "TorchRNNLM",
     "from_torch",
     "gru_from_torch",
@@ -79,6 +89,8 @@ __all__ = [
 
 #: minirnn's RNNLM parameter names and the TorchRNNLM parameters they correspond to
 #: (``rnn.b`` is ``rnn.bias_ih_l0 + rnn.bias_hh_l0``; its gradient equals each one's).
+#: With tied weights there is no ``out.W``: ``out.weight`` is ``embed.weight``; a GRU
+#: has ``rnn.bx`` and ``rnn.bh`` (``bias_ih_l0``, ``bias_hh_l0``) in place of ``rnn.b``.
 RNNLM_TORCH_NAMES = {
     "embed.W": "embed.weight",
     "rnn.Wx": "rnn.weight_ih_l0",
@@ -90,10 +102,33 @@ RNNLM_TORCH_NAMES = {
 
 _TORCH_DTYPES = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
 _NUMPY_DTYPES = {v: k for k, v in _TORCH_DTYPES.items()}
+#: The torch module of each minirnn cell.
+_TORCH_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, reused at every step (minirnn's ``variational=True``).
+
+    Input (N, T, D); in training mode the mask has shape (N, 1, D), entries 0
+    with probability p and ``1 / (1 - p)`` otherwise; in eval mode the identity.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, xs):
+        if not self.training or self.p == 0.0:
+            return xs
+        keep = torch.empty((xs.shape[0], 1, xs.shape[2]), dtype=xs.dtype, device=xs.device)
+        return xs * keep.bernoulli_(1.0 - self.p) / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class TorchRNNLM(nn.Module):
-    """The PyTorch twin of :class:`minirnn.models.lm.RNNLM`: Embedding -> RNN (tanh) -> Linear.
+    """The PyTorch twin of :class:`minirnn.models.lm.RNNLM`: Embedding -> RNN/LSTM -> Linear.
 
     Parameters
     ----------
@@ -101,20 +136,38 @@ class TorchRNNLM(nn.Module):
         V, E and H, as for ``RNNLM``.
     dtype : torch.dtype
         ``torch.float64`` (default, as minirnn) or ``torch.float32``.
+    cell : {"rnn", "lstm", "gru"}
+        ``nn.RNN`` (tanh), ``nn.LSTM`` or ``nn.GRU``, as ``RNNLM(cell=...)``.
+    dropout : float
+        Drop probability on the embedded inputs and on the hidden states, as
+        ``RNNLM(dropout=...)`` (0: no dropout modules).
+    variational : bool
+        :class:`LockedDropout` (one mask per sequence) instead of ``nn.Dropout``.
+    tie_weights : bool
+        ``out.weight`` is ``embed.weight`` (one parameter; needs E == H).
 
     Attributes
     ----------
     embed : nn.Embedding
         ``weight`` (V, E), minirnn's ``embed.W``.
-    rnn : nn.RNN
-        One layer, tanh, ``batch_first=True``.
+    rnn : nn.RNN, nn.LSTM or nn.GRU
+        One layer, ``batch_first=True``.
     out : nn.Linear
         ``weight`` (V, H) and ``bias`` (V,), minirnn's ``out.W`` and ``out.b``.
+    drop_x, drop_h : nn.Module or None
+        The dropout modules (None without dropout).
     """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int,
-                 dtype=torch.float64):
+                 dtype=torch.float64, cell: str = "rnn", dropout: float = 0.0,
+                 variational: bool = False, tie_weights: bool = False):
         super().__init__()
+        if cell not in _TORCH_CELLS:
+            raise ValueError(f"TorchRNNLM: cell must be one of {sorted(_TORCH_CELLS)}, "
+                             f"got {cell!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"TorchRNNLM: dropout must be a number in [0, 1), got {dropout!r}")
         for name, value in (("vocab_size", vocab_size), ("embed_dim", embed_dim),
                             ("hidden_size", hidden_size)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -123,10 +176,20 @@ class TorchRNNLM(nn.Module):
             raise TypeError(f"TorchRNNLM: dtype must be torch.float64 or torch.float32, "
                             f"got {dtype}")
         vocab_size, embed_dim, hidden_size = int(vocab_size), int(embed_dim), int(hidden_size)
+        if tie_weights and embed_dim != hidden_size:
+            raise ValueError(f"TorchRNNLM: tie_weights=True needs embed_dim == hidden_size, "
+                             f"got {embed_dim} and {hidden_size}")
         self.vocab_size, self.embed_dim, self.hidden_size = vocab_size, embed_dim, hidden_size
+        self.cell, self.dropout = cell, float(dropout)
+        self.variational, self.tie_weights = bool(variational), bool(tie_weights)
         self.embed = nn.Embedding(vocab_size, embed_dim, dtype=dtype)
-        self.rnn = nn.RNN(embed_dim, hidden_size, batch_first=True, dtype=dtype)
+        self.rnn = _TORCH_CELLS[cell](embed_dim, hidden_size, batch_first=True, dtype=dtype)
         self.out = nn.Linear(hidden_size, vocab_size, dtype=dtype)
+        if tie_weights:
+            self.out.weight = self.embed.weight            # one parameter, used twice
+        drop = LockedDropout if variational else nn.Dropout
+        self.drop_x = drop(self.dropout) if self.dropout > 0 else None
+        self.drop_h = drop(self.dropout) if self.dropout > 0 else None
 
     def forward(self, ids, h0=None):
         """Scores for the next word at every position.
@@ -135,16 +198,22 @@ class TorchRNNLM(nn.Module):
         ----------
         ids : LongTensor, shape (N, T)
         h0 : Tensor, shape (1, N, H), optional
-            Initial hidden state (PyTorch's convention: a leading layer axis).
+            Initial hidden state (PyTorch's convention: a leading layer axis);
+            for an LSTM the pair ``(h0, c0)``.
 
         Returns
         -------
         logits : Tensor, shape (N, T, V)
-        h_n : Tensor, shape (1, N, H)
-            The last hidden state, to carry to the next window.
+        state : Tensor, shape (1, N, H), or a pair of them for an LSTM
+            The last state, to carry to the next window.
         """
-        hs, h_n = self.rnn(self.embed(ids), h0)
-        return self.out(hs), h_n
+        xs = self.embed(ids)
+        if self.drop_x is not None:
+            xs = self.drop_x(xs)
+        hs, state = self.rnn(xs, h0)
+        if self.drop_h is not None:
+            hs = self.drop_h(hs)
+        return self.out(hs), state
 
 
 # ----------------------------------------------------------------- helpers
@@ -416,18 +485,11 @@ def _check_lm_sizes(module, model, where: str) -> None:
                          f"({module.out.in_features} -> {module.out.out_features})")
 
 
-def _check_vanilla_lm(model, where: str) -> None:
-    if model.cell != "rnn":
-        raise ValueError(f"{where}: TorchRNNLM holds a vanilla nn.RNN, but this RNNLM has "
-                         f"cell={model.cell!r}; copy its recurrent layer alone with "
-                         "to_torch(model.rnn) / from_torch(module, model.rnn)")
-
-
 def _check_torch_lm(module, where: str) -> None:
     if not isinstance(module, TorchRNNLM):
         raise TypeError(f"{where}: expected a minirnn.torch_bridge.TorchRNNLM, "
                         f"got {type(module).__name__}")
-    _check_recurrent(module.rnn, nn.RNN, where)
+    _check_recurrent(module.rnn, _TORCH_CELLS[module.cell], where)
     if module.out.bias is None:
         raise ValueError(f"{where}: the torch module's output layer has no bias; "
                          "minirnn's Linear always has one")
@@ -444,30 +506,52 @@ def rnnlm_to_torch(model: RNNLM, module: TorchRNNLM | None = None,
         Copy into this module (the same V, E, H). Default: a new one in the
         model's dtype.
     single_bias : bool
-        Freeze the RNN's ``bias_hh_l0`` at zero, as in :func:`rnn_to_torch`,
-        so that training in PyTorch follows minirnn's trajectory exactly.
+        Freeze the recurrent layer's ``bias_hh_l0`` at zero, as in
+        :func:`rnn_to_torch`, so that training in PyTorch follows minirnn's
+        trajectory exactly.
 
     Returns
     -------
     TorchRNNLM
-        ``embed.weight = embed.W``, the RNN as in :func:`rnn_to_torch`,
-        ``out.weight = out.W``, ``out.bias = out.b``.
+        With the model's cell, dropout, variational and tie_weights options:
+        ``embed.weight = embed.W``, the RNN (or LSTM) as in :func:`rnn_to_torch`,
+        ``out.weight = out.W`` (the same parameter as ``embed.weight`` when
+        tied), ``out.bias = out.b``.
     """
     where = "rnnlm_to_torch"
     if not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM, got {type(model).__name__}")
-    _check_vanilla_lm(model, where)
+    if single_bias and model.cell == "gru":
+        raise ValueError(f"{where}: single_bias=True does not apply to a GRU: it has two "
+                         "biases that cannot be merged, and both are copied as they are")
     if module is None:
         module = TorchRNNLM(model.vocab_size, model.embed_dim, model.hidden_size,
-                            dtype=_torch_dtype(model.dtype, where))
+                            dtype=_torch_dtype(model.dtype, where), **_options(model))
     else:
         _check_torch_lm(module, where)
         _check_lm_sizes(module, model, where)
+        _check_lm_options(module, model, where)
     _to_tensor_(module.embed.weight, model.embed.params["W"], "embed.W", where)
-    _recurrent_to_torch(model.rnn, module.rnn, nn.RNN, where, single_bias)
-    _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
+    if model.cell == "gru":
+        gru_to_torch(model.rnn, module.rnn)          # both biases, as they are
+    else:
+        _recurrent_to_torch(model.rnn, module.rnn, _TORCH_CELLS[model.cell], where, single_bias)
+    if not model.tie_weights:
+        _to_tensor_(module.out.weight, model.out.params["W"], "out.W", where)
     _to_tensor_(module.out.bias, model.out.params["b"], "out.b", where)
     return module
+
+
+def _options(obj) -> dict:
+    """The options an RNNLM and a TorchRNNLM share, read from either."""
+    return {k: getattr(obj, k) for k in ("cell", "dropout", "variational", "tie_weights")}
+
+
+def _check_lm_options(module, model, where: str) -> None:
+    ours, theirs = _options(model), _options(module)
+    if ours != theirs:
+        raise ValueError(f"{where}: options differ: the minirnn model has {ours}, the torch "
+                         f"module {theirs}")
 
 
 def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None) -> RNNLM:
@@ -494,15 +578,21 @@ def rnnlm_from_torch(module: TorchRNNLM, model: RNNLM | None = None, vocab=None)
             raise TypeError(f"{where}: the module's dtype must be float64 or float32, "
                             f"got {module.embed.weight.dtype}")
         model = RNNLM(module.embed.num_embeddings, module.embed.embedding_dim,
-                      module.rnn.hidden_size, seed=0, vocab=vocab, dtype=dtype)
+                      module.rnn.hidden_size, seed=0, vocab=vocab, dtype=dtype,
+                      **_options(module))
     elif not isinstance(model, RNNLM):
         raise TypeError(f"{where}: expected a minirnn RNNLM to copy into, "
                         f"got {type(model).__name__}")
-    _check_vanilla_lm(model, where)
     _check_lm_sizes(module, model, where)
+    _check_lm_options(module, model, where)
     _to_array_(model.embed.params["W"], module.embed.weight, "embed.weight", where)
-    _recurrent_from_torch(module.rnn, model.rnn, nn.RNN, RNN, where)
-    _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
+    if module.cell == "gru":
+        gru_from_torch(module.rnn, model.rnn)
+    else:
+        _recurrent_from_torch(module.rnn, model.rnn, _TORCH_CELLS[module.cell],
+                              {"rnn": RNN, "lstm": LSTM}[module.cell], where)
+    if not model.tie_weights:
+        _to_array_(model.out.params["W"], module.out.weight, "out.weight", where)
     _to_array_(model.out.params["b"], module.out.bias, "out.bias", where)
     return model
 
@@ -518,13 +608,21 @@ def rnnlm_grads_from_torch(module: TorchRNNLM) -> dict:
     Returns
     -------
     dict of ndarray
-        Keys as ``RNNLM.grads`` (``"embed.W"``, ..., ``"out.b"``), float arrays
-        of the same shapes, comparable with a minirnn model's ``grads``.
+        Keys as ``RNNLM.grads`` (``"embed.W"``, ..., ``"out.b"``; no ``"out.W"``
+        when the weights are tied: autograd sums the two uses of the shared
+        parameter, as minirnn does), float arrays of the same shapes,
+        comparable with a minirnn model's ``grads``.
     """
     where = "rnnlm_grads_from_torch"
     _check_torch_lm(module, where)
     grads = {}
-    for ours, theirs in RNNLM_TORCH_NAMES.items():
+    names = dict(RNNLM_TORCH_NAMES)
+    if module.cell == "gru":                      # two biases, each its own parameter
+        del names["rnn.b"]
+        names.update({"rnn.bx": "rnn.bias_ih_l0", "rnn.bh": "rnn.bias_hh_l0"})
+    if module.tie_weights:
+        del names["out.W"]                        # out.weight is embed.weight
+    for ours, theirs in names.items():
         g = module.get_parameter(theirs).grad
         if g is None:
             raise ValueError(f"{where}: {theirs} has no gradient: call loss.backward() first")

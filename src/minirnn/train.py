@@ -31,7 +31,7 @@ import numpy as np
 
 from ._checks import NonFiniteError, check_positive_int
 from ._threads import blas_threads_for_step
-from .batching import batches, check_stream, num_batches
+from .batching import batches, check_stream, dlfs2_batches, dlfs2_num_batches, num_batches
 from .losses import log_softmax
 from .optim import Adam, clip_grad_norm, grad_norm
 
@@ -199,12 +199,16 @@ def train(model, batches, optimizer, *, epochs: int = 1, clip: float | None = No
 # ----------------------------------------------------------------- language models
 def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, optimizer,
              clip: float | None = None, val_ids=None, progress: bool = False,
-             eval_every: int = 1, val_batch_size: int | None = None, callback=None) -> dict:
+             eval_every: int = 1, val_batch_size: int | None = None, callback=None,
+             batching: str = "streams") -> dict:
     """Train a language model with truncated BPTT; return the history.
 
     Each epoch resets the hidden state, then trains on every window of
     :func:`minirnn.batching.batches` with the state carried from window to
-    window (the model is stateful while it trains).
+    window (the model is stateful while it trains). With ``batching="dlfs2"``
+    the windows are those of DLFS2's training loop instead
+    (:func:`minirnn.batching.dlfs2_batches`) and the state is carried across
+    epochs too.
 
     Parameters
     ----------
@@ -231,6 +235,11 @@ def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, op
         Parallel streams for validation; default ``batch_size``.
     callback : callable, optional
         ``callback(epoch, history)`` after each epoch (epochs count from 1).
+    batching : {"streams", "dlfs2"}
+        "streams" (default): every epoch covers every target exactly once,
+        from a reset state. "dlfs2": ``M // (N*T)`` full windows per epoch from
+        a running position that wraps round the corpus, the state never reset
+        (as DLFS2's ``ch05/train_custom_loop.py``).
 
     Returns
     -------
@@ -259,8 +268,19 @@ def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, op
         val_ids = check_stream(val_ids, "val_ids", where, model.vocab_size)
     vN = N if val_batch_size is None else check_positive_int(val_batch_size,
                                                              "val_batch_size", where)
+    if batching not in ("streams", "dlfs2"):
+        raise ValueError(f"{where}: batching must be 'streams' or 'dlfs2', got {batching!r}")
+    if batching == "dlfs2":
+        per_epoch = dlfs2_num_batches(train_ids.size, N, T)
+        if per_epoch == 0:
+            raise ValueError(f"{where}: batching='dlfs2' needs at least N*T+1 = {N * T + 1} "
+                             f"tokens for one window, got {train_ids.size}")
+    else:
+        per_epoch = num_batches(train_ids.size, N, T)
 
     def windows(epoch):
+        if batching == "dlfs2":                  # DLFS2 never resets the state
+            return dlfs2_batches(train_ids, N, T, epoch)
         model.reset_state()                      # every epoch reads the text from its start
         return _carrying_state(model, batches(train_ids, N, T))
 
@@ -283,7 +303,6 @@ def train_lm(model, train_ids, *, batch_size: int, seq_len: int, epochs: int, op
     finally:
         model.stateful = was_stateful
         model.reset_state()
-    per_epoch = num_batches(train_ids.size, N, T)
     norms = np.asarray(history.pop("grad_norm")).reshape(epochs, per_epoch).mean(axis=1)
     history["grad_norm"] = norms.tolist() if clip is not None else []
     history["train_ppl"] = [_perplexity(v) for v in history["train_loss"]]
@@ -326,6 +345,11 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
     -------
     float
         The loss; ``math.exp`` of it is the perplexity.
+
+    Notes
+    -----
+    Runs on the BLAS threads a training step with ``batch_size`` rows would use
+    (:func:`minirnn.set_blas_threads`).
     """
     where = "evaluate"
     ids = check_stream(ids, "ids", where, model.vocab_size)
@@ -333,7 +357,8 @@ def evaluate(model, ids, batch_size: int = 1, seq_len: int = 64) -> float:
         raise ValueError(f"{where}: need at least 2 tokens (one prediction), got {ids.size}")
     N = min(check_positive_int(batch_size, "batch_size", where), ids.size - 1)
     total, count = 0.0, 0
-    with model.inference():
+    # The same BLAS threads as a training step of this batch size (see _threads.py).
+    with model.inference(), blas_threads_for_step(N, model.num_params):
         model.stateful = True
         model.reset_state()
         for x, y in _carrying_state(model, batches(ids, N, seq_len)):

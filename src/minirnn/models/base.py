@@ -10,7 +10,10 @@ A model is a few layers wired together. :class:`Model` gives it
   in every layer (and a carried state in a stateful one); a ``predict`` between
   ``loss`` and ``backward`` would overwrite them and ``backward`` would return
   the gradient of the wrong computation, silently. Inside ``inference()`` the
-  model and all its layers are put back exactly as they were.
+  model and all its layers are put back exactly as they were, and layers that
+  behave differently in training (dropout) run in eval mode;
+- :meth:`Model.train` / :meth:`Model.eval`: training mode (the default: dropout
+  drops) or eval mode (dropout is the identity), as in PyTorch.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Model:
     layers: dict
     params: dict
     grads: dict
+    #: True in training mode (dropout drops), False in eval mode; see :meth:`train`.
+    training: bool = True
 
     def _register(self, **layers) -> None:
         """Keep the named layers (None is skipped) and merge their params/grads."""
@@ -47,16 +52,36 @@ class Model:
         for g in self.grads.values():
             g.fill(0.0)
 
+    def train(self, mode: bool = True):
+        """Switch training mode on (``mode=True``) or off, for the model and every layer.
+
+        Only layers with a ``training`` flag (:class:`~minirnn.dropout.Dropout`)
+        behave differently: they drop units in training mode and pass their
+        input through in eval mode. Returns the model, as PyTorch's ``train`` does.
+        """
+        mode = bool(mode)
+        self.training = mode
+        for layer in _all_layers(self):
+            if hasattr(layer, "training"):
+                layer.training = mode
+        return self
+
+    def eval(self):
+        """Eval mode: ``train(False)`` (dropout off). Returns the model."""
+        return self.train(False)
+
     @contextlib.contextmanager
     def inference(self):
-        """Run forward passes that leave the model exactly as it was.
+        """Run forward passes that leave the model exactly as it was, in eval mode.
 
         Saves the attributes of the model and of every layer inside it (caches,
-        carried states, pending loss gradients) and restores them afterwards.
-        Weights are not copied: inference does not change them.
+        carried states, pending loss gradients, the training flag) and restores
+        them afterwards; inside, dropout is off (:meth:`eval`). Weights are not
+        copied: inference does not change them.
         """
         saved = [(obj, dict(vars(obj))) for obj in [self, *_all_layers(self)]]
         try:
+            self.eval()
             yield self
         finally:
             for obj, attributes in saved:

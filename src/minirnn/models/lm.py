@@ -12,13 +12,33 @@ with the loss the mean cross-entropy per token,
 :math:`L = -\frac{1}{NT}\sum_{n,t} \log \hat y_{n,t}[y_{n,t}]`, and the
 perplexity :math:`\exp(L)`.
 
+Regularisation (chapter 11)
+---------------------------
+Three options, all off by default:
+
+* ``dropout=p``: a :class:`~minirnn.dropout.Dropout` on the two non-recurrent
+  connections, x_t -> RNN and h_t -> output layer (Zaremba et al., 2014), with a
+  new mask at every step, or with ``variational=True`` one mask per sequence
+  reused at every step (Gal & Ghahramani, 2016). Only in training mode
+  (:meth:`~minirnn.models.base.Model.train`); never in ``evaluate``,
+  ``perplexity``, ``predict_next`` or ``generate``.
+* ``tie_weights=True``: the output layer uses the embedding matrix,
+  :math:`W_y = W_e` (Press & Wolf, 2017; Inan et al., 2017), which needs E = H.
+  ``params`` then holds the matrix once, under ``"embed.W"``, and its gradient
+  is the sum of its two uses.
+* weight decay is the optimizer's (``minirnn.optim.Adam(weight_decay=...)``).
+
+``init="dlfs2"`` draws the initial weights at the scales of Deep Learning from
+Scratch 2's ``SimpleRnnlm`` instead of minirnn's defaults (see :class:`RNNLM`).
+
 Training state and inference
 ----------------------------
 :meth:`RNNLM.predict_next`, :meth:`RNNLM.generate` and :meth:`RNNLM.perplexity`
-always start from a zero hidden state and leave the model exactly as they
-found it (:meth:`~minirnn.models.base.Model.inference`): the carried state of a
-stateful run, the layers' caches (so a pending ``backward`` still works) and the
-cached loss gradient are saved and restored around them.
+always start from a zero hidden state, run with dropout off, and leave the
+model exactly as they found it (:meth:`~minirnn.models.base.Model.inference`):
+the carried state of a stateful run, the layers' caches (so a pending
+``backward`` still works) and the cached loss gradient are saved and restored
+around them.
 """
 
 from __future__ import annotations
@@ -28,11 +48,15 @@ import math
 import numpy as np
 
 from .._checks import check_dtype, check_positive_int, check_token_ids
+from ..dropout import Dropout, check_probability
 from ..layers import Embedding, Linear
 from ..losses import log_softmax, softmax, softmax_cross_entropy
 from ..recurrent import check_cell, final_state, forward_from, recurrent_layer
 from ..text import Vocabulary
 from .base import Model
+
+#: The choices of initial weights (see :class:`RNNLM`).
+INITS = ("default", "dlfs2")
 
 
 class RNNLM(Model):
@@ -59,6 +83,26 @@ class RNNLM(Model):
         switches it on while it trains). Default False: every call starts from zeros.
     cell : {"rnn", "lstm", "gru"}
         The recurrent layer (see :mod:`minirnn.recurrent`). Default "rnn".
+    dropout : float
+        Drop probability p in [0, 1) of the dropout layers on x_t (before the
+        recurrent layer) and on h_t (before the output layer); 0 (default):
+        no dropout layers.
+    variational : bool
+        With ``dropout``: one mask per sequence reused at every step (Gal &
+        Ghahramani, 2016) instead of a new mask at every step (Zaremba et al.,
+        2014). See :mod:`minirnn.dropout`.
+    tie_weights : bool
+        Use the embedding matrix as the output weights, W_y = W_e (needs
+        ``embed_dim == hidden_size``). With ``init="default"`` the shared
+        matrix starts as the output layer would, U(-1/sqrt(H), 1/sqrt(H)):
+        the embedding's N(0, 1) would make the first scores s_t of size
+        sqrt(H).
+    init : {"default", "dlfs2"}
+        The initial weights. "default": the embedding N(0, 1), the recurrent
+        and output weights U(-1/sqrt(H), 1/sqrt(H)) as PyTorch. "dlfs2": the
+        scales of DLFS2's ``SimpleRnnlm``: embedding N(0, 0.01^2), W_x N(0, 1/E),
+        W_h N(0, 1/H), W_y N(0, 1/H), biases 0 (the same distributions; not
+        DLFS2's random numbers).
 
     Attributes
     ----------
@@ -69,17 +113,23 @@ class RNNLM(Model):
         (4H rows for an LSTM's four blocks; a GRU has 3H rows and two
         biases ``bx``, ``bh``).
     out : Linear
-        ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's b_y).
+        ``W`` (V, H) (the book's W_y), ``b`` (V,) (the book's b_y). With
+        ``tie_weights`` its ``W`` is the embedding's array itself.
+    drop_x, drop_h : Dropout or None
+        The dropout layers on x_t and on h_t (None without ``dropout``).
     params, grads : dict
         Keys ``"embed.W", "rnn.Wx", "rnn.Wh", "rnn.b", "out.W", "out.b"`` (a
-        GRU has ``"rnn.bx", "rnn.bh"`` in place of ``"rnn.b"``); the
-        values are the layers' own arrays, so an optimizer that updates
-        ``params`` in place updates the layers.
+        GRU has ``"rnn.bx", "rnn.bh"`` in place of ``"rnn.b"``; no ``"out.W"``
+        when the weights are tied); the values are the layers' own arrays, so
+        an optimizer that updates ``params`` in place updates the layers.
+    training : bool
+        Training mode (default True): see ``train()`` / ``eval()``.
     """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, seed=None,
                  vocab: Vocabulary | None = None, dtype=np.float64, stateful: bool = False,
-                 cell: str = "rnn"):
+                 cell: str = "rnn", dropout: float = 0.0, variational: bool = False,
+                 tie_weights: bool = False, init: str = "default"):
         where = "RNNLM"
         V = check_positive_int(vocab_size, "vocab_size", where)
         E = check_positive_int(embed_dim, "embed_dim", where)
@@ -94,18 +144,61 @@ class RNNLM(Model):
                                  f"{len(vocab)} words")
         self.vocab_size, self.embed_dim, self.hidden_size = V, E, H
         self.cell = check_cell(cell, where)
+        self.dropout = check_probability(dropout, "dropout", where)
+        self.variational = bool(variational)
+        self.tie_weights = bool(tie_weights)
+        if self.tie_weights and E != H:
+            raise ValueError(f"{where}: tie_weights=True uses the embedding W_e (V, E) as the "
+                             f"output weights W_y (V, H), so it needs embed_dim == hidden_size, "
+                             f"got embed_dim={E}, hidden_size={H}")
+        if init not in INITS:
+            raise ValueError(f"{where}: init must be one of {INITS}, got {init!r}")
         self.vocab = vocab
         rng = np.random.default_rng(seed)
         self.embed = Embedding(V, E, seed=rng, dtype=self.dtype)
         self.rnn = recurrent_layer(cell, E, H, seed=rng, stateful=stateful, dtype=self.dtype)
         self.out = Linear(H, V, seed=rng, dtype=self.dtype)
-        self._register(embed=self.embed, rnn=self.rnn, out=self.out)
+        if init == "dlfs2":
+            self._init_dlfs2(rng)
+        if self.tie_weights:
+            if init == "default":
+                # As output weights, N(0, 1) entries would give scores of size sqrt(H) at
+                # the start; the shared matrix starts as the output layer's U(+-1/sqrt(H)).
+                self.embed.params["W"][...] = self.out.params["W"]
+            self.out.params["W"] = self.embed.params["W"]     # one matrix, used twice
+        # The masks come from the same generator, after the weights (which are thus
+        # the same with and without dropout for a given seed).
+        self.drop_x = Dropout(self.dropout, self.variational, rng, self.dtype) \
+            if self.dropout > 0 else None
+        self.drop_h = Dropout(self.dropout, self.variational, rng, self.dtype) \
+            if self.dropout > 0 else None
+        self._register(embed=self.embed, drop_x=self.drop_x, rnn=self.rnn,
+                       drop_h=self.drop_h, out=self.out)
+        if self.tie_weights:              # the optimizer must see (and update) it once
+            del self.params["out.W"], self.grads["out.W"]
         self._dloss = None
 
+    def _init_dlfs2(self, rng) -> None:
+        """Redraw the weights at DLFS2's scales (``ch05/simple_rnnlm.py``), in place."""
+        E, H = self.embed_dim, self.hidden_size
+        for array, scale in ((self.embed.params["W"], 0.01),
+                             (self.rnn.params["Wx"], 1 / np.sqrt(E)),
+                             (self.rnn.params["Wh"], 1 / np.sqrt(H)),
+                             (self.out.params["W"], 1 / np.sqrt(H))):
+            array[...] = scale * rng.standard_normal(array.shape)
+        biases = [p for k, p in self.rnn.params.items() if k.startswith("b")]  # b; a GRU's bx, bh
+        for bias in (*biases, self.out.params["b"]):
+            bias[...] = 0.0
+
     def __repr__(self) -> str:
-        cell = "" if self.cell == "rnn" else f", cell={self.cell!r}"
+        extra = "" if self.cell == "rnn" else f", cell={self.cell!r}"
+        if self.dropout:
+            extra += f", dropout={self.dropout}" + (", variational=True" if self.variational
+                                                    else "")
+        if self.tie_weights:
+            extra += ", tie_weights=True"
         return (f"RNNLM(vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, "
-                f"hidden_size={self.hidden_size}{cell}, params={self.num_params})")
+                f"hidden_size={self.hidden_size}{extra}, params={self.num_params})")
 
     @property
     def stateful(self) -> bool:
@@ -144,7 +237,11 @@ class RNNLM(Model):
         """
         self._dloss = None                 # a new forward invalidates an old loss gradient
         xs = self.embed.forward(ids)       # (N, T, E)
+        if self.drop_x is not None:
+            xs = self.drop_x.forward(xs)   # identity in eval mode
         hs = forward_from(self.rnn, xs, h0)  # (N, T, H)
+        if self.drop_h is not None:
+            hs = self.drop_h.forward(hs)
         return self.out.forward(hs)        # (N, T, V)
 
     def loss(self, ids, targets, h0=None) -> float:
@@ -175,8 +272,15 @@ class RNNLM(Model):
         """
         dlogits = self._need_loss("RNNLM.backward")
         dhs = self.out.backward(dlogits)         # (N, T, H)
+        if self.drop_h is not None:
+            dhs = self.drop_h.backward(dhs)
         dxs = self.rnn.backward(dhs)             # (N, T, E)
+        if self.drop_x is not None:
+            dxs = self.drop_x.backward(dxs)
         self.embed.backward(dxs)                 # fills grads["embed.W"]
+        if self.tie_weights:
+            # W_e is used twice (lookup and output layer): its gradient is the sum of both.
+            self.embed.grads["W"] += self.out.grads["W"]
 
     def perplexity(self, ids, targets) -> float:
         """``exp`` of the mean cross-entropy, from a zero state; the model is left untouched.

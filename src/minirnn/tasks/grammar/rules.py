@@ -106,8 +106,11 @@ def derive(choose, blind: bool = False):
     return words
 
 
+_this_grammar = derive      # the default of sample_sentences, whose parameter hides the name
+
+
 # --- sampling --------------------------------------------------------------------------------
-def sample_sentences(n: int, seed) -> list[list[str]]:
+def sample_sentences(n: int, seed, derive=None) -> list[list[str]]:
     """Draw ``n`` independent sentences from the grammar.
 
     Parameters
@@ -116,6 +119,9 @@ def sample_sentences(n: int, seed) -> list[list[str]]:
         Number of sentences.
     seed : int or numpy.random.Generator
         Makes the sample repeatable.
+    derive : callable, optional
+        Another grammar written like :func:`derive` (for example
+        :func:`minirnn.tasks.grammar.long_distance.derive`); default this one.
 
     Returns
     -------
@@ -123,6 +129,8 @@ def sample_sentences(n: int, seed) -> list[list[str]]:
         Each sentence as its words, the last one ".".
     """
     n = check_positive_int(n, "n", "sample_sentences")
+    if derive is None:
+        derive = _this_grammar
     rng = np.random.default_rng(seed)
     cumulative: dict[tuple, list[float]] = {}
 
@@ -136,6 +144,6 @@ def sample_sentences(n: int, seed) -> list[list[str]]:
     return [derive(choose) for _ in range(n)]
 
 
-def corpus_text(n: int, seed) -> str:
+def corpus_text(n: int, seed, derive=None) -> str:
     """``n`` sentences as text: one sentence per line, words separated by spaces."""
-    return "".join(" ".join(s) + "\n" for s in sample_sentences(n, seed))
+    return "".join(" ".join(s) + "\n" for s in sample_sentences(n, seed, derive))

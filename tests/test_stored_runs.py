@@ -1,0 +1,63 @@
+"""The long runs shown by chapter 11 are reproduced by re-running their first epochs/steps.
+
+The files were written by scripts in benchmarks/ (named in each file's "command");
+here the same code runs again for a short while and must give the stored numbers
+(to a tolerance that allows a different BLAS or thread count in the last bits).
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from minirnn.datasets import stored_runs
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_regularisation_runs_reproduce():
+    stored = stored_runs("shakespeare_regularisation")
+    bench = _load("shakespeare_regularisation")
+    assert stored["command"] == bench.COMMAND
+    assert stored["setup"] == bench.SETUP and stored["slice_chars"] == bench.SLICE
+    assert list(stored["runs"]) == list(bench.CONFIGS)
+    again = bench.run("variational dropout", epochs=2)
+    run = stored["runs"]["variational dropout"]
+    assert again["num_params"] == run["num_params"]
+    for key in ("train", "valid"):
+        assert again[key] == pytest.approx(run[key][:2], rel=1e-7)
+
+
+def test_regularisation_runs_say_what_the_chapter_says():
+    runs = stored_runs("shakespeare_regularisation")["runs"]
+    none = runs["none"]
+    # the curves part: the training loss keeps falling while validation turns and rises
+    assert none["train"][-1] < none["train"][none["best_epoch"] - 1]
+    assert none["final_valid"] > none["best_valid"] + 0.5
+    for name, run in runs.items():
+        assert run["best_valid"] == min(run["valid"])
+        if name != "none":
+            assert run["final_valid"] < none["final_valid"], name    # every one holds back
+    for name in ("dropout", "variational dropout", "weight decay 0.1", "weight decay 1.0"):
+        assert runs[name]["best_valid"] < none["best_valid"], name
+    # dropout is the strongest; tying does not help this character model
+    assert max(runs["dropout"]["best_valid"], runs["variational dropout"]["best_valid"]) < \
+        min(runs[n]["best_valid"] for n in ("weight decay 0.1", "weight decay 1.0"))
+    assert runs["tied weights"]["best_valid"] > none["best_valid"]
+    assert runs["all three"]["best_valid"] > runs["variational dropout"]["best_valid"]
+
+
+def test_torch_run_reproduces():
+    pytest.importorskip("torch", reason="PyTorch is not installed (optional)")
+    stored = stored_runs("shakespeare_torch")
+    bench = _load("shakespeare_torch")
+    assert stored["command"] == bench.COMMAND and stored["setup"] == bench.SETUP
+    again = bench.train(20, every=None)
+    assert again["step_loss"] == pytest.approx(stored["step_loss"][:20], rel=1e-4)
