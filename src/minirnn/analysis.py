@@ -157,9 +157,10 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     r"""Record :math:`\|\partial L / \partial h_t\|` for every t, the loss sitting at the end.
 
     The loss is :math:`L = \sum G \odot H_{T-1}` (summed over the batch)
-    for a fixed array G, so dL/dh_{T-1} = G (G, not g: g_t is the LSTM's candidate); the backward pass then runs
-    step by step with the minirnn step functions and the norm of the gradient
-    reaching each h_t, down to the initial state h_{-1}, is stored.
+    for a fixed array G, so dL/dh_{T-1} = G (G, not g: g_t is the LSTM's
+    candidate); the backward pass then runs step by step with the minirnn step
+    functions and the norm of the gradient reaching each h_t, down to the
+    initial state h_{-1}, is stored.
 
     Parameters
     ----------
