@@ -478,7 +478,8 @@ vector $\\nabla L$, and if its length exceeds a threshold $\\kappa$ it shortens 
 keeping its direction:
 
 $$
-\\text{if } \\|\\nabla L\\| > \\kappa: \\qquad \\nabla L \\leftarrow \\frac{\\kappa}{\\|\\nabla L\\|}\\, \\nabla L .
+\\text{if } \\|\\nabla L\\| > \\kappa: \\qquad
+\\nabla L \\leftarrow \\frac{\\kappa}{\\|\\nabla L\\|}\\, \\nabla L .
 $$
 
 In minirnn a model's gradients are a dict of arrays, `model.grads`, holding
@@ -539,7 +540,8 @@ the four blocks of $a_t$ (the code's `i`, `f`, `g`, `o` hold one row per sequenc
 
 $$
 \\begin{aligned}
-i_t &= \\sigma(a^i_t), \\quad f_t = \\sigma(a^f_t), \\quad g_t = \\tanh(a^g_t), \\quad o_t = \\sigma(a^o_t),\\\\
+i_t &= \\sigma(a^i_t), \\quad f_t = \\sigma(a^f_t), \\quad
+g_t = \\tanh(a^g_t), \\quad o_t = \\sigma(a^o_t),\\\\
 c_t &= f_t \\odot c_{t-1} + i_t \\odot g_t, \\qquad h_t = o_t \\odot \\tanh(c_t).
 \\end{aligned}
 $$
