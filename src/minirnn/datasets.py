@@ -4,8 +4,9 @@ Tiny Shakespeare (:func:`shakespeare`)
 --------------------------------------
 ``minirnn/data/tinyshakespeare.txt`` is the "tiny shakespeare" corpus published
 with Andrej Karpathy's char-rnn (github.com/karpathy/char-rnn,
-``data/tinyshakespeare/input.txt``) and used in his essay "The Unreasonable
-Effectiveness of Recurrent Neural Networks" (2015): about 40,000 lines of
+``data/tinyshakespeare/input.txt``), the code released with his essay "The
+Unreasonable Effectiveness of Recurrent Neural Networks" (2015; the essay's own
+Shakespeare model read a larger file, all the plays, 4.4 MB): 40,000 lines of
 Shakespeare's plays, speaker names, verse and prose, 1,115,394 bytes of plain
 ASCII with Unix newlines, 65 distinct characters. The plays are in the public
 domain; the file is shipped unedited and its SHA-256 is checked on every load.
