@@ -1,5 +1,7 @@
 """Shared helpers for the unit tests."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -16,3 +18,11 @@ def rng():
 def loss_probe(out, rng):
     """A random linear function of ``out``: L = sum(out * G), so dL/dout = G."""
     return rng.standard_normal(out.shape)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened (the figure tests draw many)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

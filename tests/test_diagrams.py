@@ -11,12 +11,6 @@ import pytest  # noqa: E402
 from minirnn.plot import diagrams  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def _patches(ax, gid):
     return [p for p in ax.patches if p.get_gid() == gid]
 

@@ -2,7 +2,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
@@ -15,12 +14,6 @@ from minirnn.plot.gated import (  # noqa: E402
     plot_gate_trace,
 )
 from test_graph_plot import _collisions, _texts  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_lstm_cell_has_the_gates_the_cell_state_line_and_the_elementwise_nodes():

@@ -26,11 +26,6 @@ def _arrows(ax):
     return [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def test_step_graph_has_the_four_operations_and_the_arrays():
     ax = draw_rnn_step_graph()

@@ -304,3 +304,14 @@ def test_update_drops_only_obsolete_entries_that_were_never_translated(tmp_path)
     assert [m.id for m in cat.obsolete.values()] == ["Gone, translated."]
     assert [m.string for m in cat if m.id] == ["유지."]
     assert i18n.drop_empty_obsolete(po) == 0
+
+
+def test_update_drops_python_format_flags_that_make_msgfmt_reject_korean(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(HEADER + "#, python-format\n" + entry("85% of the runs.", "실행의 85%는.")
+                  + entry("Plain.", "평문."), encoding="utf-8")
+    assert "python-format" in i18n.read_catalog(po)["85% of the runs."].flags
+    assert i18n.drop_format_flags(po) == 1
+    text = po.read_text(encoding="utf-8")
+    assert "python-format" not in text           # (babel sets the flag again on reading)
+    assert 'msgstr "실행의 85%는."' in text and 'msgstr "평문."' in text

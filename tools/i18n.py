@@ -156,6 +156,7 @@ def update(language: str) -> int:
             print(f"Delete: {po.relative_to(ROOT)} ({why})")
             po.unlink()
             continue
+        drop_format_flags(po)
         dropped = drop_empty_obsolete(po)
         if dropped:
             print(f"Tidy: {po.relative_to(ROOT)}: {dropped} obsolete untranslated "
@@ -163,6 +164,28 @@ def update(language: str) -> int:
     print()
     print_stats(language, collect(language, pots))
     return 0
+
+
+def drop_format_flags(po: Path) -> int:
+    """Remove the ``python-format`` and ``python-brace-format`` flags; return how many.
+
+    Babel flags a message as a Python format string when its English happens to
+    contain something like "85% of" ("% o") or "{cite:t}". The book's messages
+    are prose, never formatted by Python, and with the flag ``msgfmt -c`` rejects
+    a correct Korean translation such as "85%를" as a broken format.
+    """
+    from sphinx_intl.catalog import dump_po
+
+    cat = read_catalog(po)
+    flags = ("python-format", "python-brace-format")
+    flagged = [m for m in cat if m.id and any(f in m.flags for f in flags)]
+    if not flagged:
+        return 0
+    for m in flagged:
+        for f in flags:
+            m.flags.discard(f)
+    dump_po(str(po), cat, width=76)  # sphinx-intl's default line width
+    return len(flagged)
 
 
 def drop_empty_obsolete(po: Path) -> int:

@@ -474,11 +474,12 @@ WB5 = dict(
     recap="""\
 This workbook goes with [chapter 5](../05_vanishing_exploding.ipynb).
 Gradient clipping treats the gradients of **all** parameters as one long
-vector $g$, and if its length exceeds a threshold $\\theta$ it shortens it,
+vector $\\nabla L$, and if its length exceeds a threshold $\\kappa$ it shortens it,
 keeping its direction:
 
 $$
-\\text{if } \\|g\\| > \\theta: \\qquad g \\leftarrow \\frac{\\theta}{\\|g\\|}\\, g .
+\\text{if } \\|\\nabla L\\| > \\kappa: \\qquad
+\\nabla L \\leftarrow \\frac{\\kappa}{\\|\\nabla L\\|}\\, \\nabla L .
 $$
 
 In minirnn a model's gradients are a dict of arrays, `model.grads`, holding
@@ -499,7 +500,7 @@ def grad_norm(grads):
          'workbook.check("grad_norm", grad_norm)',
          '''\
 def grad_norm(grads):
-    return float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))'''),
+    return float(np.sqrt(sum(np.sum(grad ** 2) for grad in grads.values())))'''),
         ("clip_grad_norm", "wb5-clip", "Clipping by the norm", """\
 Write `clip_grad_norm(grads, max_norm)`: if the joint norm exceeds `max_norm`,
 multiply every array of `grads` by `max_norm / norm` **in place**; return the
@@ -518,8 +519,8 @@ def clip_grad_norm(grads, max_norm):
     total = grad_norm(grads)
     if total > max_norm:
         scale = max_norm / total
-        for g in grads.values():
-            g *= scale                    # in place: the layers and the optimizer share them
+        for grad in grads.values():
+            grad *= scale                    # in place: the layers and the optimizer share them
     return total'''),
     ],
 )
@@ -529,15 +530,19 @@ WB6 = dict(
     title="Workbook 6: the LSTM and GRU steps",
     recap="""\
 This workbook goes with [chapter 6](../06_gated_rnns.ipynb), *Gated RNNs:
-LSTM and GRU*. For a batch, in rows, one LSTM step computes four blocks of $H$
-columns from one product,
+LSTM and GRU*. For a batch, in the row form of the chapters, one LSTM step
+computes four blocks of $H$ columns from one product,
+$\\mathbf{A}_t = \\mathbf{X}_t W_x^\\top + \\mathbf{H}_{t-1} W_h^\\top + b^\\top$, in code
 `a = x @ Wx.T + h_prev @ Wh.T + b` $(N, 4H)$, in the order $(i, f, g, o)$ of
-PyTorch and minirnn (block $k$ is `a[:, k*H:(k+1)*H]`):
+PyTorch and minirnn (block $k$ is `a[:, k*H:(k+1)*H]`). The rest acts element by
+element, so it holds row by row; for one sequence, with $a^i_t, a^f_t, a^g_t, a^o_t$
+the four blocks of $a_t$ (the code's `i`, `f`, `g`, `o` hold one row per sequence):
 
 $$
 \\begin{aligned}
-i &= \\sigma(a_i), \\quad f = \\sigma(a_f), \\quad g = \\tanh(a_g), \\quad o = \\sigma(a_o),\\\\
-c_t &= f \\odot c_{t-1} + i \\odot g, \\qquad h_t = o \\odot \\tanh(c_t).
+i_t &= \\sigma(a^i_t), \\quad f_t = \\sigma(a^f_t), \\quad
+g_t = \\tanh(a^g_t), \\quad o_t = \\sigma(a^o_t),\\\\
+c_t &= f_t \\odot c_{t-1} + i_t \\odot g_t, \\qquad h_t = o_t \\odot \\tanh(c_t).
 \\end{aligned}
 $$
 
@@ -547,19 +552,20 @@ loss in two ways, through $c_{t+1}$ (`dc_next`) and through $h_t$.
 
 The GRU has no cell state and three blocks, in the order $(r, z, n)$ of PyTorch
 and minirnn, with **two** biases: the input part `ax = x @ Wx.T + bx` and the
-recurrent part `ah = h_prev @ Wh.T + bh`, both $(N, 3H)$. Write $a^x_r, a^x_z,
-a^x_n$ for the three blocks of `ax`, $a^h_r, a^h_z$ for the first two of `ah`,
-and $m = W_{hn} h_{t-1} + b_{hn}$ for its third (`ah[:, 2*H:3*H]`):
+recurrent part `ah = h_prev @ Wh.T + bh`, both $(N, 3H)$. For one sequence, write
+$a^x_r, a^x_z, a^x_n$ for the three blocks of its row of `ax`, $a^h_r, a^h_z$ for the
+first two of `ah`, and $m_t = W_{hn} h_{t-1} + b_{hn}$ for its third
+(`ah[:, 2*H:3*H]`):
 
 $$
 \\begin{aligned}
-r &= \\sigma(a^x_r + a^h_r), \\quad z = \\sigma(a^x_z + a^h_z), \\quad
-n = \\tanh(a^x_n + r \\odot m),\\\\
-h_t &= (1 - z) \\odot n + z \\odot h_{t-1}.
+r_t &= \\sigma(a^x_r + a^h_r), \\quad z_t = \\sigma(a^x_z + a^h_z), \\quad
+n_t = \\tanh(a^x_n + r_t \\odot m_t),\\\\
+h_t &= (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}.
 \\end{aligned}
 $$
 
-The reset gate scales $m$ with its bias $b_{hn}$ inside, which is why the GRU
+The reset gate scales $m_t$ with its bias $b_{hn}$ inside, which is why the GRU
 keeps two biases. `Wx` is $(3H, D)$, `Wh` $(3H, H)$, `bx` and `bh` $(3H,)$.""",
     setup="import numpy as np\n\nfrom minirnn import workbook\nfrom minirnn.lstm import sigmoid",
     exercises=[
@@ -594,8 +600,8 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
         ("lstm_step_backward", "wb6-lstm-step-backward", "The LSTM backward step", """\
 Write `lstm_step_backward(dh_next, dc_next, cache)`: return `dx` $(N, D)$,
 `dh_prev` $(N, H)$, `dc_prev` $(N, H)$, `dWx` $(4H, D)$, `dWh` $(4H, H)$ and
-`db` $(4H,)$. Go back through $h_t = o \\odot \\tanh(c_t)$ and
-$c_t = f \\odot c_{t-1} + i \\odot g$ to the four gate values, then through
+`db` $(4H,)$. Go back through $h_t = o_t \\odot \\tanh(c_t)$ and
+$c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$ to the four gate values, then through
 their activations to `da` $(N, 4H)$, stacked in the order $(i, f, g, o)$; the
 rest is the same as for the RNN step. The check also compares your gradients
 with numerical derivatives of your `lstm_step_forward`.""",
@@ -657,10 +663,10 @@ def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
         ("gru_step_backward", "wb6-gru-step-backward", "The GRU backward step", """\
 Write `gru_step_backward(dh_next, cache)`: return `dx` $(N, D)$, `dh_prev`
 $(N, H)$, `dWx` $(3H, D)$, `dWh` $(3H, H)$, `dbx` $(3H,)$ and `dbh` $(3H,)$. Go
-back through $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$ to $z$ and $n$, through
-the tanh to the candidate's pre-activation, from it to $r$ (which multiplies
-$m$) and through the sigmoids. The input part receives the three blocks
-$(da_r, da_z, da_n)$; the recurrent part receives the same, except that its n
+back through $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$ to $z_t$ and $n_t$,
+through the tanh to the candidate's pre-activation, from it to $r_t$ (which
+multiplies $m_t$) and through the sigmoids. The input part receives the three
+blocks $(da^r_t, da^z_t, da^n_t)$; the recurrent part receives the same, except that its n
 block went through the reset gate. And $h_{t-1}$ reaches $h_t$ twice: through
 $W_h$ and directly. The check also compares your gradients with numerical
 derivatives of your `gru_step_forward`.""",

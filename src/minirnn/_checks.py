@@ -37,22 +37,24 @@ def check_float_array(x, name: str, axes: tuple[str, ...], sizes: dict | None = 
     dtype : numpy dtype, optional
         If given, the array is converted to it (float32 <-> float64 only).
     """
+    # These checks run on every forward and backward call, so they use the cheap
+    # forms (dtype.kind, the .all() method): at the toy size of chapter 3 the
+    # checks are a large part of the layer's time (benchmarks/rnn_speed.py).
     prefix = f"{where}: " if where else ""
-    shape_txt = "(" + ", ".join(axes) + ")"
     if not isinstance(x, np.ndarray):
         if isinstance(x, (list, tuple, int, float, np.number)):
             x = np.asarray(x)
         else:
-            raise TypeError(f"{prefix}{name} must be a numpy array of shape {shape_txt}, "
-                            f"got {type(x).__name__}")
-    if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"{prefix}{name} must be a numpy array of shape "
+                            f"({', '.join(axes)}), got {type(x).__name__}")
+    if x.dtype.kind != "f":                   # the floating-point dtypes
         raise TypeError(f"{prefix}{name} must be a floating-point array, got dtype {x.dtype}"
                         f" (convert it with {name}.astype(np.float64))")
     if x.ndim != len(axes):
-        raise ValueError(f"{prefix}{name} must have {len(axes)} axes {shape_txt}, "
+        raise ValueError(f"{prefix}{name} must have {len(axes)} axes ({', '.join(axes)}), "
                          f"got {x.ndim} axes with shape {x.shape}")
     _check_sizes(x.shape, name, axes, sizes, prefix)
-    if not np.all(np.isfinite(x)):
+    if not np.isfinite(x).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
         raise NonFiniteError(f"{prefix}{name} contains NaN or inf (first at index {bad})")
     if dtype is not None and x.dtype != dtype:

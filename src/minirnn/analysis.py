@@ -156,10 +156,11 @@ def spectral_norms(mats):
 def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = "h"):
     r"""Record :math:`\|\partial L / \partial h_t\|` for every t, the loss sitting at the end.
 
-    The loss is :math:`L = \langle g, h_{T-1} \rangle` (summed over the batch)
-    for a fixed direction g, so dL/dh_{T-1} = g; the backward pass then runs
-    step by step with the minirnn step functions and the norm of the gradient
-    reaching each h_t, down to the initial state h_{-1}, is stored.
+    The loss is :math:`L = \sum G \odot H_{T-1}` (summed over the batch)
+    for a fixed array G, so dL/dh_{T-1} = G (G, not g: g_t is the LSTM's
+    candidate); the backward pass then runs step by step with the minirnn step
+    functions and the norm of the gradient reaching each h_t, down to the
+    initial state h_{-1}, is stored.
 
     Parameters
     ----------
@@ -169,7 +170,7 @@ def hidden_grad_norms(layer, xs, h0=None, dh_last=None, seed=None, which: str = 
     h0 : ndarray, shape (N, H), optional
         Initial hidden state h_{-1} (zeros by default; the LSTM's c0 is zeros).
     dh_last : ndarray, shape (N, H), optional
-        g. By default a random direction (from ``seed``) of norm 1.
+        G. By default a random array (from ``seed``) of norm 1.
     seed : int or numpy.random.Generator, optional
     which : {"h", "c"}
         ``"c"`` records the cell-state gradients dL/dc_t of an LSTM instead.
