@@ -8,7 +8,7 @@ is recorded, in nats per character. The same run is repeated with each
 regulariser alone and with all of them, from the same initial weights.
 
 Writes src/minirnn/data/shakespeare_regularisation.json (shipped with the package,
-so the chapter finds it in Colab too); tests/test_exercises_ch11.py re-runs the first
+so the chapter finds it in Colab too); tests/test_stored_runs.py re-runs the first
 epochs of one configuration and compares.
 
 Run:  OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/shakespeare_regularisation.py

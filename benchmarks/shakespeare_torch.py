@@ -1,13 +1,13 @@
 """Benchmark: chapter 11's larger PyTorch model, trained for as many steps as on a GPU.
 
 The chapter's cell trains an LSTM language model (E = 64, H = 256, dropout 0.1) in
-PyTorch for 240 steps on a CPU (3000 on a GPU). This script runs the same loop on
+PyTorch for 100 steps on a CPU (3000 on a GPU). This script runs the same loop on
 the CPU, in float32 on one thread, for 3000 steps, and scores the model every 500
 steps on the validation text with minirnn (the weights copied back with
 minirnn.torch_bridge), in nats per character.
 
 Writes src/minirnn/data/shakespeare_torch.json (shipped with the package);
-tests/test_torch_bridge.py re-runs its first steps and compares.
+tests/test_stored_runs.py re-runs its first steps and compares.
 
 Run:  OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/shakespeare_torch.py
 (needs PyTorch; torch itself is set to one thread, the variable does the same for the

@@ -87,3 +87,47 @@ def test_stored_runs_names_are_checked():
         stored_runs("../secret")
     with pytest.raises(FileNotFoundError, match="no stored results named"):
         stored_runs("nothing_here")
+
+
+def test_an_edited_file_is_refused_by_its_checksum(monkeypatch, tmp_path):
+    # A real edit of the text (one character), not a changed expected digest.
+    original = resources.files("minirnn").joinpath("data", "tinyshakespeare.txt").read_bytes()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "tinyshakespeare.txt").write_bytes(original.replace(b"First", b"Frist", 1))
+
+    class Shipped:                      # resources.files("minirnn") now reads tmp_path
+        @staticmethod
+        def files(package):
+            return tmp_path
+
+    monkeypatch.setattr(datasets, "resources", Shipped)
+    with pytest.raises(ValueError, match=r"expected SHA-256 86c4e6aa9db7c042\.\.\., got "):
+        shakespeare()
+
+
+def test_load_ptb_refuses_what_is_not_a_text_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="expected a PTB text file, got a folder"):
+        load_ptb(tmp_path)
+    (tmp_path / "ptb.train.txt.gz").write_bytes(b"\x1f\x8b\x08\x00\xff\xfe binary")
+    with pytest.raises(ValueError, match="expected a plain text file .* at byte 1"):
+        load_ptb(tmp_path / "ptb.train.txt.gz")
+    (tmp_path / "empty.txt").write_text("   ")
+    with pytest.raises(ValueError, match="holds no words"):
+        load_ptb(tmp_path / "empty.txt")
+
+
+def test_a_damaged_stored_run_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cut.json").write_text('{"command": "python x.py", "runs": {')
+    (tmp_path / "data" / "list.json").write_text("[1, 2]")
+
+    class Shipped:
+        @staticmethod
+        def files(package):
+            return tmp_path
+
+    monkeypatch.setattr(datasets, "resources", Shipped)
+    with pytest.raises(ValueError, match="cut.json is damaged: expected JSON"):
+        stored_runs("cut")
+    with pytest.raises(ValueError, match="expected an object with a 'command' entry, got list"):
+        stored_runs("list")

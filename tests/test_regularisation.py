@@ -80,6 +80,10 @@ def test_dropout_checks():
             Dropout(bad)
     with pytest.raises(TypeError, match="must be a number"):
         Dropout("0.5")
+    rng = np.random.default_rng(0)
+    for bad in (1.0, 1.5, -0.2):               # the pure function checks p too
+        with pytest.raises(ValueError, match=rf"dropout_mask: p must be .*, got {bad}"):
+            dropout_mask((2, 3, 4), bad, rng)
     layer = Dropout(0.5)
     with pytest.raises(ValueError, match="called before forward"):
         layer.backward(np.ones((1, 2, 3)))

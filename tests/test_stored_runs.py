@@ -61,3 +61,27 @@ def test_torch_run_reproduces():
     assert stored["command"] == bench.COMMAND and stored["setup"] == bench.SETUP
     again = bench.train(20, every=None)
     assert again["step_loss"] == pytest.approx(stored["step_loss"][:20], rel=1e-4)
+
+
+def test_gated_run_reproduces():
+    """The numpy LSTM of chapter 11: its first updates again, through the same train_step."""
+    from itertools import islice
+
+    from minirnn.batching import batches
+    from minirnn.datasets import shakespeare
+    from minirnn.train import train_step
+
+    stored = stored_runs("shakespeare_gated")
+    bench = _load("shakespeare_gated")
+    assert stored["command"] == bench.COMMAND and stored["setup"] == bench.SETUP
+    s = bench.SETUP
+    ds = shakespeare()
+    model, opt = bench.model_and_optimizer(ds.vocab)
+    assert model.cell == "lstm" and model.num_params == stored["num_params"]
+    model.stateful = True                        # as train_lm: the state carried between windows
+    losses = [train_step(model, x, y, opt, s["clip"])[0]
+              for x, y in islice(batches(ds.ids("train"), s["batch_size"], s["seq_len"]), 8)]
+    assert losses == pytest.approx(stored["step_loss"][:8], rel=1e-7)
+    # the whole run is stored: four epochs of 981 windows, one validation score per epoch
+    assert len(stored["step_loss"]) == s["epochs"] * 981
+    assert len(stored["val_loss"]) == len(stored["train_loss"]) == s["epochs"]

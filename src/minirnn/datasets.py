@@ -4,8 +4,9 @@ Tiny Shakespeare (:func:`shakespeare`)
 --------------------------------------
 ``minirnn/data/tinyshakespeare.txt`` is the "tiny shakespeare" corpus published
 with Andrej Karpathy's char-rnn (github.com/karpathy/char-rnn,
-``data/tinyshakespeare/input.txt``) and used in his essay "The Unreasonable
-Effectiveness of Recurrent Neural Networks" (2015): about 40,000 lines of
+``data/tinyshakespeare/input.txt``), the code released with his essay "The
+Unreasonable Effectiveness of Recurrent Neural Networks" (2015; the essay's own
+Shakespeare model read a larger file, all the plays, 4.4 MB): 40,000 lines of
 Shakespeare's plays, speaker names, verse and prose, 1,115,394 bytes of plain
 ASCII with Unix newlines, 65 distinct characters. The plays are in the public
 domain; the file is shipped unedited and its SHA-256 is checked on every load.
@@ -168,11 +169,19 @@ def load_ptb(path, vocab: Vocabulary | None = None) -> tuple[np.ndarray, Vocabul
         vocab_size = int(corpus.max() + 1)         # as DLFS2 does
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load_ptb: no file at {path!r} (PTB is not shipped with "
-                                "minirnn: point to your own copy of ptb.train.txt)")
-    with open(path, encoding="utf-8") as f:
-        words = ptb_tokens(f.read())
+    if not os.path.isfile(path):
+        what = "a folder" if os.path.isdir(path) else "no file"
+        raise FileNotFoundError(f"load_ptb: expected a PTB text file, got {what} at {path!r} "
+                                "(PTB is not shipped with minirnn: point to your own copy of "
+                                "ptb.train.txt)")
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"load_ptb: expected a plain text file (UTF-8, as the PTB files are), "
+                         f"got bytes that are not text at byte {e.start} of {path!r}") from None
+    words = ptb_tokens(text)
     if not words:
         raise ValueError(f"load_ptb: {path!r} holds no words")
     if vocab is None:
@@ -197,4 +206,13 @@ def stored_runs(name: str) -> dict:
     file = resources.files("minirnn").joinpath("data", f"{name}.json")
     if not file.is_file():
         raise FileNotFoundError(f"stored_runs: no stored results named {name!r}")
-    return json.loads(file.read_text(encoding="utf-8"))
+    try:
+        runs = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"stored_runs: {name}.json is damaged: expected JSON written by the "
+                         f"benchmark script, got {e} (reinstall minirnn)") from None
+    if not isinstance(runs, dict) or "command" not in runs:
+        raise ValueError(f"stored_runs: {name}.json is damaged: expected an object with a "
+                         f"'command' entry, got {type(runs).__name__}"
+                         + (f" with keys {sorted(runs)}" if isinstance(runs, dict) else ""))
+    return runs

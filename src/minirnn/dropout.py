@@ -53,7 +53,13 @@ def dropout_mask(shape, p: float, rng, dtype=np.float64) -> np.ndarray:
     Returns
     -------
     ndarray
+
+    Raises
+    ------
+    ValueError
+        If p is not in [0, 1) (p = 1 would divide the kept entries, none, by 0).
     """
+    p = check_probability(p, "p", "dropout_mask")
     keep = rng.random(shape) >= p
     return (keep / (1.0 - p)).astype(dtype)
 
