@@ -173,7 +173,8 @@ def gru_forward(xs, h0, Wx, Wh, bx, bh):
     N, T, _ = xs.shape
     h0 = check_float_array(h0, "h0", ("N", "H"), {"N": N, "H": H}, where=where)
 
-    xWx_bx = xs @ Wx.T + bx                       # (N, T, 3H): hoisted input projection
+    # (N, T, 3H): the hoisted input projection, one (N*T)-row product (chapter 2)
+    xWx_bx = (xs.reshape(N * T, D) @ Wx.T + bx).reshape(N, T, 3 * H)
     dtype = np.result_type(xs, h0, Wh)
     gates = np.empty((N, T, 3 * H), dtype=dtype)
     ms = np.empty((N, T, H), dtype=dtype)
@@ -240,7 +241,7 @@ def gru_backward(dhs, cache):
     dWh = dahs_flat.T @ h_prevs.reshape(N * T, H)
     dbx = daxs_flat.sum(axis=0)
     dbh = dahs_flat.sum(axis=0)
-    dxs = daxs @ Wx
+    dxs = (daxs_flat @ Wx).reshape(N, T, D)      # dax_t W_x for every t, one product
     return dxs, dh0, dWx, dWh, dbx, dbh
 
 

@@ -198,7 +198,8 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
     h0 = check_float_array(h0, "h0", ("N", "H"), {"N": N, "H": H}, where=where)
     c0 = check_float_array(c0, "c0", ("N", "H"), {"N": N, "H": H}, where=where)
 
-    xWx_b = xs @ Wx.T + b                        # (N, T, 4H): hoisted input projection
+    # (N, T, 4H): the hoisted input projection, one (N*T)-row product (chapter 2)
+    xWx_b = (xs.reshape(N * T, D) @ Wx.T + b).reshape(N, T, 4 * H)
     dtype = np.result_type(xs, h0, Wh)
     gates = np.empty((N, T, 4 * H), dtype=dtype)
     cs = np.empty((N, T, H), dtype=dtype)
@@ -273,7 +274,7 @@ def lstm_backward(dhs, cache, dc_last=None):
     dWx = das_flat.T @ xs.reshape(N * T, D)
     dWh = das_flat.T @ h_prevs.reshape(N * T, H)
     db = das_flat.sum(axis=0)
-    dxs = das @ Wx
+    dxs = (das_flat @ Wx).reshape(N, T, D)      # da_t W_x for every t, one product
     return dxs, dh0, dc0, dWx, dWh, db
 
 
