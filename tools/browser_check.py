@@ -43,6 +43,7 @@ import argparse
 import functools
 import http.server
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -369,8 +370,26 @@ def check_search(driver, base: str, shots: Path, word: str = SEARCH_WORD,
 
 # ------------------------------------------------------------------------ main
 
+# A numbered reference ({ref} or {numref}) renders with its own name ("Exercise 8.1",
+# "연습 8.1", "Figure 2"), so the same word written before it is shown twice.
+DOUBLED_NAME = re.compile(
+    r"\b(Exercise|Figure|Table|Chapter|연습 문제|연습|그림|표)\s*<a [^>]*>\s*<span [^>]*>"
+    r"\s*(Exercise|Figure|Table|Chapter|연습|그림|표)\b", re.IGNORECASE)
+
+
+def doubled_reference_names(html_dir: Path) -> list[str]:
+    """Pages where a word stands right before a reference that already shows it."""
+    problems = []
+    for page in sorted(html_dir.rglob("*.html")):
+        for m in DOUBLED_NAME.finditer(page.read_text(encoding="utf-8", errors="replace")):
+            problems.append(f"{page.relative_to(html_dir)}: '{m.group(1)}' written before a "
+                            f"reference that shows '{m.group(2)} ...' itself")
+    return problems
+
+
 def static_checks(html_dir: Path) -> list[str]:
     problems = [f"launch: {p}" for p in book_checks.launch_problems(html_dir)]
+    problems += doubled_reference_names(html_dir)
     mathjax = html_dir / "_static" / "mathjax" / "tex-chtml.js"
     if not mathjax.exists():
         problems.append(f"MathJax is not served with the book ({mathjax} missing)")
