@@ -230,3 +230,14 @@ def test_browser_check_reports_every_kind_of_problem_on_a_broken_page(tmp_path):
     assert "ok.svg has no alt text" in text                    # image without alt
     assert "#nowhere" in text and "other.html" in text         # broken links
     assert (tmp_path / "shots" / "index.png").stat().st_size > 0
+
+
+def test_a_word_doubled_before_a_numbered_reference_is_found(tmp_path):
+    ref = '<a class="reference internal" href="#x"><span class="std std-numref">{}</span></a>'
+    (tmp_path / "en.html").write_text("see the exercise " + ref.format("Exercise 9.5"))
+    (tmp_path / "ko.html").write_text("(연습 문제 " + ref.format("연습 9.5") + " 참고)")
+    (tmp_path / "fine.html").write_text("see " + ref.format("Exercise 9.5")
+                                        + " and the figure below " + ref.format("9.5"))
+    problems = browser_check.doubled_reference_names(tmp_path)
+    assert len(problems) == 2
+    assert problems[0].startswith("en.html: 'exercise'") and problems[1].startswith("ko.html")
