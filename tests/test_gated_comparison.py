@@ -7,23 +7,11 @@ the script's, every run is there once, and one run re-trained now gives the stor
 numbers.
 """
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import load_benchmark
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "gated_comparison", ROOT / "benchmarks" / "gated_comparison.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _script()
+script = load_benchmark("gated_comparison")
 
 
 @pytest.fixture(scope="module")

@@ -8,28 +8,16 @@ trained again now gives the stored numbers.
 """
 
 import contextlib
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import minirnn.tasks.grammar as g
+from conftest import load_benchmark
 from minirnn.tasks.grammar import long_distance as ld
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "lm_long_distance", ROOT / "benchmarks" / "lm_long_distance.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _script()
+script = load_benchmark("lm_long_distance")
 
 
 @pytest.fixture(scope="module")

@@ -5,21 +5,10 @@ here the same code runs again for a short while and must give the stored numbers
 (to a tolerance that allows a different BLAS or thread count in the last bits).
 """
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
+from conftest import load_benchmark as _load
 from minirnn.datasets import stored_runs
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_regularisation_runs_reproduce():
